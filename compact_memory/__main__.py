@@ -1,0 +1,3 @@
+from compact_memory.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,89 @@
+"""``compact-memory dev list-strategies``: every candidate, the active one, and why."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from compact_memory.plugins.candidates import SOURCE_LABEL, Candidate
+
+JSON_FORMAT_VERSION = 1
+
+
+def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "list-strategies",
+        parents=parents,
+        help="list built-in and plugin strategies with their source and status",
+        description=(
+            "List every strategy candidate (built-in, entry point, local directory), which one is "
+            "active for each id and why the others are shadowed. No plugin code runs unless --check."
+        ),
+    )
+    parser.add_argument("--json", action="store_true", help="print a JSON document (see docs/list-strategies.md)")
+    parser.add_argument(
+        "--check", action="store_true", help="import each plugin in its own subprocess and report whether it loads"
+    )
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per plugin import for --check (default 30)")
+    parser.set_defaults(handler=lambda a: run(as_json=a.json, check=a.check, timeout=a.timeout))
+
+
+def run(*, as_json: bool, check: bool, timeout: float) -> int:
+    from compact_memory import console
+    from compact_memory.plugins.registry import _resolved
+
+    groups, notes = _resolved()
+    candidates = [c for group in groups.values() for c in group]
+    for c in candidates:
+        for warning in c.warnings:
+            console.warn(warning)
+    results: dict[int, dict[str, Any]] = {}
+    if check:
+        from compact_memory.plugins.check import check_candidates
+
+        results = check_candidates(candidates, timeout=timeout)
+    failed = any(c.status == "error" for c in candidates) or any(not r["ok"] for r in results.values())
+    if as_json:
+        rows = []
+        for c in candidates:
+            row = c.to_json()
+            if check:
+                row["load"] = results.get(id(c))
+            rows.append(row)
+        doc = {"format_version": JSON_FORMAT_VERSION, "strategies": rows, "notes": notes}
+        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    else:
+        _print_table(candidates, results if check else None)
+    return 1 if check and failed else 0
+
+
+def _print_table(candidates: list[Candidate], results: dict[int, dict[str, Any]] | None) -> None:
+    header = ["ID", "NAME", "VERSION", "SOURCE", "STATUS"]
+    if results is not None:
+        header.append("LOAD")
+    rows = []
+    for c in candidates:
+        row = [
+            c.id,
+            c.display_name or "-",
+            c.version or "-",
+            f"{SOURCE_LABEL[c.source]}: {c.origin}" if c.source != "builtin" else "built-in",
+            c.status_text(),
+        ]
+        if results is not None:
+            r = results.get(id(c))
+            row.append("-" if r is None else ("ok" if r["ok"] else f"FAILED: {r['error']}"))
+        rows.append(row)
+    # The last column is free text and is not padded.
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+    for r in [header, *rows]:
+        cells = [cell.ljust(widths[i]) for i, cell in enumerate(r[:-1])] + [r[-1]]
+        print("  ".join(cells).rstrip())
+    active = sum(1 for c in candidates if c.status == "active")
+    broken = sum(1 for c in candidates if c.status == "error")
+    summary = f"{active} active strateg{'y' if active == 1 else 'ies'}, {len(candidates)} candidates"
+    if broken:
+        summary += f", {broken} broken (run compact-memory dev validate-strategy-package PATH)"
+    print(summary, file=sys.stderr)

@@ -1,0 +1,95 @@
+"""The strategy contract: what every compression strategy implements.
+
+This module path is kept so strategies written for the original Compact
+Memory (``from compact_memory.compression.strategies_abc import
+CompressionStrategy, CompressedMemory, CompressionTrace``) keep working.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Union
+
+from compact_memory.compression.trace import CompressionTrace
+
+__all__ = ["CompressedMemory", "CompressionStrategy", "CompressionTrace", "Param", "TextOrChunks"]
+
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+TextOrChunks = Union[str, Sequence[str]]
+
+
+@dataclass
+class CompressedMemory:
+    """The compressed text, plus anything a strategy wants to report."""
+
+    text: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter a strategy accepts in its constructor.
+
+    ``type`` is one of ``str``, ``int``, ``float``, ``bool``; the CLI uses it
+    to convert ``--param name=value`` and ``list-strategies`` shows ``help``.
+    """
+
+    name: str
+    type: type
+    default: Any
+    help: str
+
+    def convert(self, raw: str) -> Any:
+        if self.type is bool:
+            lowered = raw.strip().lower()
+            if lowered in {"1", "true", "yes", "on"}:
+                return True
+            if lowered in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(f"expected true or false, got {raw!r}")
+        return self.type(raw)
+
+
+class CompressionStrategy(ABC):
+    """Base class of every compression strategy.
+
+    Subclasses set ``id`` (``^[a-z][a-z0-9_]{0,63}$``), optionally
+    ``display_name``, ``version`` and ``params``, and implement
+    :meth:`compress`. Constructor keyword arguments are the declared params.
+    """
+
+    id: ClassVar[str]
+    display_name: ClassVar[str | None] = None
+    version: ClassVar[str | None] = None
+    params: ClassVar[tuple[Param, ...]] = ()
+
+    @abstractmethod
+    def compress(
+        self, text_or_chunks: TextOrChunks, llm_token_budget: int, **kwargs: Any
+    ) -> tuple[CompressedMemory, CompressionTrace]:
+        """Compress ``text_or_chunks`` to at most ``llm_token_budget`` tokens.
+
+        ``text_or_chunks`` is a ``str`` or a sequence of ``str`` chunks. The
+        runtime passes it and the budget positionally and extras by keyword:
+        ``tokenizer=`` (a :class:`compact_memory.tokenizers.Tokenizer`) and,
+        when the user gave one, ``query=``. Accept ``**kwargs`` and ignore
+        what you do not use.
+        """
+
+    # Kept for strategies written for the original Compact Memory.
+    def save_learnable_components(self, path: str) -> None:  # noqa: B027
+        """Persist learned state, if the strategy has any."""
+
+    def load_learnable_components(self, path: str) -> None:  # noqa: B027
+        """Restore learned state, if the strategy has any."""
+
+
+def join_chunks(text_or_chunks: TextOrChunks) -> str:
+    """The text a strategy works on: a string as is, chunks joined by blank lines."""
+    if isinstance(text_or_chunks, str):
+        return text_or_chunks
+    return "\n\n".join(text_or_chunks)

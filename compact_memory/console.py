@@ -1,0 +1,30 @@
+"""Messages for people go to stderr; stdout is kept for results."""
+
+from __future__ import annotations
+
+import sys
+
+_state = {"verbose": 0}
+_warned: set[str] = set()
+
+
+def set_verbosity(level: int) -> None:
+    _state["verbose"] = level
+
+
+def verbose() -> int:
+    return _state["verbose"]
+
+
+def note(message: str) -> None:
+    """Shown with -v only."""
+    if _state["verbose"]:
+        print(f"note: {message}", file=sys.stderr)
+
+
+def warn(message: str, *, once: bool = True) -> None:
+    if once:
+        if message in _warned:
+            return
+        _warned.add(message)
+    print(f"warning: {message}", file=sys.stderr)

@@ -1,0 +1,48 @@
+"""The one place that turns exceptions into messages and exit codes.
+
+0 success, 1 findings or a failed operation, 2 usage error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from compact_memory.errors import CompactMemoryError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class Exit(Exception):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+@contextmanager
+def error_handler(debug: Callable[[], bool]) -> Iterator[None]:
+    try:
+        yield
+    except CompactMemoryError as exc:
+        if debug():
+            traceback.print_exc()
+        print(f"error: {exc}", file=sys.stderr)
+        raise Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        raise Exit(EXIT_INTERRUPTED) from None
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`); nothing more to say.
+        sys.stderr.close()
+        raise Exit(EXIT_FAILED) from None
+    except Exception as exc:
+        if debug():
+            traceback.print_exc()
+        else:
+            print(
+                f"error: unexpected {type(exc).__name__}: {exc} "
+                "(this is a bug in compact-memory; rerun with --debug for the traceback and please report it)",
+                file=sys.stderr,
+            )
+        raise Exit(EXIT_FAILED) from None

@@ -1,0 +1,1 @@
+"""Plugin discovery, precedence and loading (see docs/plugins.md)."""

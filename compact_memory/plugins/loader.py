@@ -1,0 +1,102 @@
+"""Import the one strategy that is actually used, and turn any failure into one line."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+from compact_memory.compression.strategies_abc import CompressionStrategy
+from compact_memory.errors import PluginError
+from compact_memory.plugins.candidates import ENTRY_POINT, LOCAL, Candidate
+from compact_memory.plugins.discovery import VALIDATE_HINT
+
+_NAMESPACE = "compact_memory_plugins"
+
+
+def load_candidate(candidate: Candidate) -> type[CompressionStrategy]:
+    """The strategy class of ``candidate``; raises :class:`PluginError` with one line."""
+    if candidate.obj is not None:
+        return candidate.obj  # type: ignore[no-any-return]
+    if candidate.error:
+        raise PluginError(f"strategy {candidate.id!r} ({candidate.describe()}) is broken: {candidate.error}")
+    if candidate.source == LOCAL:
+        assert candidate.path is not None and candidate.module is not None
+        module_name = _local_module_name(candidate.path, candidate.module)
+    else:
+        assert candidate.module is not None
+        module_name = candidate.module
+    module = _guarded_import(candidate, module_name)
+    obj: Any = module
+    for part in (candidate.attr or "").split("."):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            raise _failure(candidate, f"{module_name.split('.')[-1]} defines no {candidate.attr!r}")
+    if not (isinstance(obj, type) and issubclass(obj, CompressionStrategy)):
+        raise _failure(candidate, f"{candidate.attr} is not a CompressionStrategy subclass")
+    class_id = getattr(obj, "id", None)
+    if class_id != candidate.id:
+        where = "entry point name" if candidate.source == ENTRY_POINT else "strategy_id"
+        raise _failure(candidate, f"class id {class_id!r} does not match the {where} {candidate.id!r}")
+    candidate.obj = obj
+    return obj
+
+
+def _failure(candidate: Candidate, reason: str) -> PluginError:
+    hint = VALIDATE_HINT.format(path=candidate.path) if candidate.path else None
+    if candidate.source == ENTRY_POINT:
+        hint = f"reinstall or upgrade {candidate.origin.split('==')[0]}, or disable it with --disable-plugin {candidate.id}"
+    return PluginError(f"strategy {candidate.id!r} ({candidate.describe()}) failed to load: {reason}", hint=hint)
+
+
+def _guarded_import(candidate: Candidate, module_name: str) -> types.ModuleType:
+    # Plugin output at import time must not corrupt machine output on stdout.
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            return importlib.import_module(module_name)
+    except KeyboardInterrupt:
+        raise
+    except SystemExit as exc:
+        raise _failure(candidate, f"called sys.exit({exc.code!r}) while being imported") from None
+    except SyntaxError as exc:
+        where = f"{Path(exc.filename).name}:{exc.lineno}" if exc.filename else f"line {exc.lineno}"
+        raise _failure(candidate, f"syntax error at {where}: {exc.msg}") from None
+    except BaseException as exc:
+        message = str(exc).splitlines()[0] if str(exc) else ""
+        raise _failure(candidate, f"{type(exc).__name__}: {message}".rstrip(": ")) from None
+
+
+def _local_module_name(package: Path, module: str) -> str:
+    """Import a local package under a private name so same-named modules never collide."""
+    root = package.resolve()
+    parts = module.split(".")
+    target = root.joinpath(*parts)
+    file = target.with_suffix(".py") if target.with_suffix(".py").exists() else target / "__init__.py"
+    try:
+        file.resolve().relative_to(root)
+    except ValueError:
+        raise PluginError(
+            f"{package}: strategy_module {module!r} resolves outside the package ({file.resolve()})",
+            hint=VALIDATE_HINT.format(path=package),
+        ) from None
+    if not file.exists():
+        raise PluginError(
+            f"{package}: strategy_module {module!r} not found (expected {file})",
+            hint=VALIDATE_HINT.format(path=package),
+        )
+    if _NAMESPACE not in sys.modules:
+        namespace = types.ModuleType(_NAMESPACE)
+        namespace.__path__ = []
+        sys.modules[_NAMESPACE] = namespace
+    digest = hashlib.sha1(str(root).encode()).hexdigest()[:12]
+    package_name = f"{_NAMESPACE}.p{digest}"
+    if package_name not in sys.modules:
+        pkg = types.ModuleType(package_name)
+        pkg.__path__ = [str(root)]
+        pkg.__file__ = None
+        sys.modules[package_name] = pkg
+    return f"{package_name}.{module}"

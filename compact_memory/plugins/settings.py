@@ -1,0 +1,43 @@
+"""Where plugins are looked for and which are switched off, read from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENTRY_POINT_GROUP = "compact_memory.strategies"
+PATH_ENV = "COMPACT_MEMORY_PLUGINS_PATH"
+DISABLE_ENV = "COMPACT_MEMORY_DISABLE_PLUGINS"
+_ALL = {"1", "all", "*", "true", "yes"}
+
+
+@dataclass(frozen=True)
+class PluginSettings:
+    plugin_paths: tuple[Path, ...]
+    user_dir: Path | None
+    disable_all: bool = False
+    disabled_ids: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> PluginSettings:
+        env = os.environ if environ is None else environ
+        paths = tuple(Path(p).expanduser() for p in env.get(PATH_ENV, "").split(os.pathsep) if p.strip())
+        disable = [item.strip() for item in env.get(DISABLE_ENV, "").split(",") if item.strip()]
+        disable_all = any(item.lower() in _ALL for item in disable)
+        return cls(
+            plugin_paths=paths,
+            user_dir=user_plugin_dir(),
+            disable_all=disable_all,
+            disabled_ids=frozenset(disable),
+        )
+
+    def is_disabled(self, strategy_id: str) -> bool:
+        return self.disable_all or strategy_id in self.disabled_ids
+
+
+def user_plugin_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("compact_memory")) / "plugins"

@@ -1,0 +1,102 @@
+"""One call that runs a strategy and measures it the same way for every strategy."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from compact_memory.compression.strategies_abc import (
+    CompressedMemory,
+    CompressionStrategy,
+    TextOrChunks,
+    join_chunks,
+)
+from compact_memory.compression.trace import CompressionTrace
+from compact_memory.errors import PluginError, UsageError
+from compact_memory.tokenizers import Tokenizer, get_tokenizer, head
+
+
+def check_budget(budget: object) -> int:
+    """A budget is a whole number of tokens >= 0; anything else is a usage error."""
+    if isinstance(budget, bool) or not isinstance(budget, int):
+        raise UsageError(f"budget must be a whole number of tokens, got {budget!r}")
+    if budget < 0:
+        raise UsageError(f"budget must be >= 0, got {budget}")
+    return budget
+
+
+def compress(
+    text_or_chunks: TextOrChunks,
+    budget: int,
+    strategy: str | CompressionStrategy | type[CompressionStrategy] = "extractive",
+    *,
+    tokenizer: str | Tokenizer | None = None,
+    query: str | None = None,
+    params: Mapping[str, Any] | None = None,
+) -> tuple[CompressedMemory, CompressionTrace]:
+    """Compress with a strategy and fill the trace's tokenizer, counts and timing.
+
+    ``strategy`` is an id, a class or an instance. The output is re-counted;
+    if a strategy returns more than ``budget`` tokens, the runtime cuts it to
+    the budget and records that in the trace, so the budget is always a hard cap.
+    """
+    budget = check_budget(budget)
+    tok = get_tokenizer(tokenizer)
+    instance = _instantiate(strategy, params or {})
+    kwargs: dict[str, Any] = {"tokenizer": tok}
+    if query:
+        kwargs["query"] = query
+    text = join_chunks(text_or_chunks)
+    started = time.perf_counter()
+    result = instance.compress(text_or_chunks, budget, **kwargs)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    memory, trace = _check_result(instance, result)
+    out_tokens = tok.count(memory.text)
+    if out_tokens > budget:
+        memory.text = head(tok, memory.text, budget)
+        trace.add_step(
+            "runtime_budget_cut",
+            {"strategy_tokens": out_tokens, "budget": budget, "kept_tokens": tok.count(memory.text)},
+        )
+        out_tokens = tok.count(memory.text)
+    trace.tokenizer = tok.name
+    trace.processing_ms = round(elapsed_ms, 3)
+    trace.input_summary.update({"tokens": tok.count(text), "chars": len(text), "budget": budget})
+    trace.output_summary.update({"tokens": out_tokens, "chars": len(memory.text)})
+    if trace.final_compressed_object_preview is None:
+        trace.final_compressed_object_preview = memory.text[:200]
+    return memory, trace
+
+
+def _instantiate(
+    strategy: str | CompressionStrategy | type[CompressionStrategy], params: Mapping[str, Any]
+) -> CompressionStrategy:
+    if isinstance(strategy, CompressionStrategy):
+        if params:
+            raise UsageError("params cannot be given with a strategy instance")
+        return strategy
+    if isinstance(strategy, str):
+        from compact_memory.plugins.registry import get_compression_strategy
+
+        strategy = get_compression_strategy(strategy)
+    try:
+        return strategy(**params)
+    except TypeError as exc:
+        known = ", ".join(p.name for p in getattr(strategy, "params", ())) or "none"
+        raise UsageError(
+            f"strategy {getattr(strategy, 'id', strategy)!r} rejected its parameters: {exc}",
+            hint=f"known parameters: {known}",
+        ) from None
+
+
+def _check_result(instance: CompressionStrategy, result: object) -> tuple[CompressedMemory, CompressionTrace]:
+    name = getattr(instance, "id", type(instance).__name__)
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise PluginError(f"strategy {name!r} returned {type(result).__name__}, not (CompressedMemory, CompressionTrace)")
+    memory, trace = result
+    if not isinstance(memory, CompressedMemory) or not isinstance(memory.text, str):
+        raise PluginError(f"strategy {name!r} returned {type(memory).__name__} instead of CompressedMemory")
+    if not isinstance(trace, CompressionTrace):
+        raise PluginError(f"strategy {name!r} returned {type(trace).__name__} instead of CompressionTrace")
+    return memory, trace

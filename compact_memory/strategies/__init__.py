@@ -1,0 +1,26 @@
+"""The built-in strategies, listed without importing them.
+
+Each lives in its own module; the table below is what listing and resolving
+read, so only the strategy actually used is imported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class BuiltinSpec:
+    id: str
+    module: str
+    class_name: str
+    display_name: str
+
+
+BUILTINS: tuple[BuiltinSpec, ...] = (
+    BuiltinSpec("truncate", "compact_memory.strategies.truncate", "TruncateStrategy", "Truncate (keep the head)"),
+    BuiltinSpec("first_last", "compact_memory.strategies.first_last", "FirstLastStrategy", "First and last"),
+    BuiltinSpec("extractive", "compact_memory.strategies.extractive", "ExtractiveStrategy", "Extractive sentences"),
+    BuiltinSpec("prune", "compact_memory.strategies.prune", "PruneStrategy", "Prune filler words"),
+    BuiltinSpec("pipeline", "compact_memory.strategies.pipeline", "PipelineStrategy", "Pipeline of strategies"),
+)
