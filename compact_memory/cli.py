@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from compact_memory import __version__, console
 from compact_memory.error_handler import EXIT_OK, Exit, error_handler
-from compact_memory.plugins.settings import DISABLE_ENV
+from compact_memory.plugins import DISABLE_ENV
 
 
 def _global_options(defaults: bool) -> argparse.ArgumentParser:

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import sys
-import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -26,6 +25,8 @@ def error_handler(debug: Callable[[], bool]) -> Iterator[None]:
         yield
     except CompactMemoryError as exc:
         if debug():
+            import traceback
+
             traceback.print_exc()
         print(f"error: {exc}", file=sys.stderr)
         raise Exit(exc.exit_code) from None
@@ -38,6 +39,8 @@ def error_handler(debug: Callable[[], bool]) -> Iterator[None]:
         raise Exit(EXIT_FAILED) from None
     except Exception as exc:
         if debug():
+            import traceback
+
             traceback.print_exc()
         else:
             print(

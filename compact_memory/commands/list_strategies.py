@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from compact_memory.plugins.candidates import SOURCE_LABEL, Candidate
+if TYPE_CHECKING:
+    from compact_memory.plugins.candidates import Candidate
 
 JSON_FORMAT_VERSION = 1
 
@@ -60,6 +61,8 @@ def run(*, as_json: bool, check: bool, timeout: float) -> int:
 
 
 def _print_table(candidates: list[Candidate], results: dict[int, dict[str, Any]] | None) -> None:
+    from compact_memory.plugins.candidates import SOURCE_LABEL
+
     header = ["ID", "NAME", "VERSION", "SOURCE", "STATUS"]
     if results is not None:
         header.append("LOAD")

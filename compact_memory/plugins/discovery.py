@@ -7,6 +7,7 @@ set, so one bad package never breaks the listing or another strategy.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from compact_memory.manifest import MANIFEST_NAME, read_manifest
 from compact_memory.plugins.candidates import BUILTIN, ENTRY_POINT, LOCAL, Candidate
 from compact_memory.plugins.settings import ENTRY_POINT_GROUP, PluginSettings
 
+_ID_LINE = re.compile(r"^strategy_id:[ \t]*[\"']?([a-z][a-z0-9_]{0,63})[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
 VALIDATE_HINT = "run: compact-memory dev validate-strategy-package {path}"
 
 
@@ -122,7 +124,7 @@ def _local_dirs(settings: PluginSettings, found: Discovery) -> None:
 def _local_candidate(package: Path, manifest_path: Path, order: int, risky_root: bool) -> Candidate:
     manifest = read_manifest(manifest_path)
     data = manifest.data
-    sid = data.get("strategy_id")
+    sid = data.get("strategy_id") if data else _salvage_id(manifest_path)
     candidate = Candidate(
         id=sid if isinstance(sid, str) and ID_PATTERN.match(sid) else f"?{package.name}",
         source=LOCAL,
@@ -145,6 +147,17 @@ def _local_candidate(package: Path, manifest_path: Path, order: int, risky_root:
             f"{package} is writable by other users: anyone who can write there can run code as you"
         )
     return candidate
+
+
+def _salvage_id(manifest_path: Path) -> str | None:
+    """The strategy_id line of a manifest that is not valid YAML, so using it names the error."""
+    try:
+        with manifest_path.open("rb") as f:
+            head = f.read(65536).decode("utf-8", "replace")
+    except OSError:
+        return None
+    match = _ID_LINE.search(head)
+    return match.group(1) if match else None
 
 
 def _str(value: Any) -> str | None:

@@ -117,6 +117,11 @@ def active_candidate(strategy_id: str) -> Candidate:
         available = sorted(sid for sid, g in groups.items() if any(c.status == "active" for c in g))
         close = difflib.get_close_matches(strategy_id, available, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
+        unreadable = [c for g in groups.values() for c in g if c.id.startswith("?")]
+        if unreadable:
+            c = unreadable[0]
+            more = f" and {len(unreadable) - 1} more" if len(unreadable) > 1 else ""
+            hint += f"{c.origin}{more} could not be read: {c.error}; "
         raise StrategyNotFoundError(
             f"unknown strategy {strategy_id!r}",
             hint=f"{hint}available: {', '.join(available)}",

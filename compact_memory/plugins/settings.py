@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ENTRY_POINT_GROUP = "compact_memory.strategies"
-PATH_ENV = "COMPACT_MEMORY_PLUGINS_PATH"
-DISABLE_ENV = "COMPACT_MEMORY_DISABLE_PLUGINS"
+from compact_memory.plugins import DISABLE_ENV, ENTRY_POINT_GROUP, PATH_ENV
+
+__all__ = ["DISABLE_ENV", "ENTRY_POINT_GROUP", "PATH_ENV", "PluginSettings", "user_plugin_dir"]
 _ALL = {"1", "all", "*", "true", "yes"}
 
 

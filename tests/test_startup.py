@@ -1,0 +1,72 @@
+"""The runtime stays lean: no jsonschema, cookiecutter or plugin code on the fast paths."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from plugin_factory import installed_dist, local_plugin, strategy_module
+
+HEAVY = ("jsonschema", "cookiecutter", "compact_memory_plugins", "lean_ep_plugin", "tiktoken", "tokenizers")
+
+PROBE = """
+import json, sys
+argv = json.loads(sys.argv[1])
+if argv is not None:
+    from compact_memory.cli import main
+    try:
+        main(argv)
+    except SystemExit:
+        pass
+else:
+    import compact_memory
+sys.stderr.write("\\nMODULES:" + json.dumps(sorted(sys.modules)) + "\\n")
+"""
+
+
+def loaded_modules(argv: list[str] | None, env: dict[str, str]) -> set[str]:
+    import os
+
+    result = subprocess.run([sys.executable, "-c", PROBE, json.dumps(argv)], capture_output=True, text=True,
+                            env={**os.environ, **env}, timeout=120)
+    marker = result.stderr.rindex("MODULES:")
+    return set(json.loads(result.stderr[marker + len("MODULES:"):]))
+
+
+@pytest.fixture
+def plugin_env(tmp_path: Path) -> dict[str, str]:
+    """A local plugin and an installed entry-point plugin are present but never used."""
+    local_plugin(tmp_path / "plugins", "lean_local", "lean_local")
+    site = tmp_path / "site"
+    installed_dist(site, "lean-ep-plugin", {"lean_ep": "lean_ep_plugin.strategy:S"},
+                   modules={"lean_ep_plugin/__init__.py": "raise RuntimeError('must not be imported')",
+                            "lean_ep_plugin/strategy.py": strategy_module("S", "lean_ep")})
+    return {"COMPACT_MEMORY_PLUGINS_PATH": str(tmp_path / "plugins"), "PYTHONPATH": str(site)}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        None,
+        ["--version"],
+        ["compress", "--text", "some text to compress here", "--budget", "3", "--strategy", "truncate"],
+        ["compress", "--text", "some text to compress here", "--budget", "3"],
+        ["dev", "list-strategies", "--json"],
+    ],
+    ids=["import", "version", "compress-truncate", "compress-default", "list-strategies"],
+)
+def test_fast_paths_import_nothing_heavy(argv: list[str] | None, plugin_env: dict[str, str]) -> None:
+    modules = loaded_modules(argv, plugin_env)
+    assert "compact_memory" in modules
+    heavy = sorted(m for m in modules if m.split(".")[0] in HEAVY)
+    assert heavy == [], f"{argv} imported {heavy}"
+
+
+def test_using_a_plugin_imports_only_that_plugin(plugin_env: dict[str, str]) -> None:
+    modules = loaded_modules(["compress", "--text", "a b c", "--budget", "3", "--strategy", "lean_local"], plugin_env)
+    plugin_modules = [m for m in modules if m.startswith("compact_memory_plugins.")]
+    assert len([m for m in plugin_modules if m.count(".") == 2]) == 1, plugin_modules
+    assert not any(m.startswith("lean_ep_plugin") for m in modules)
