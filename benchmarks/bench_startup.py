@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from plugin_factory import installed_dist, local_plugin, strategy_module  # noqa: E402
+from plugin_factory import installed_dist, local_plugin, strategy_module
 
 
 def wall(cmd: list[str], env: dict[str, str], repeat: int) -> float:

@@ -12,29 +12,36 @@ from compact_memory.error_handler import EXIT_OK, Exit, error_handler
 from compact_memory.plugins import DISABLE_ENV
 
 
-def _global_options(defaults: bool) -> argparse.ArgumentParser:
-    """Options accepted before and after the command name."""
+def _global_options(top: bool) -> argparse.ArgumentParser:
+    """Options accepted before and after the command name.
+
+    Only the top-level parser sets defaults, so a value given before the
+    command is not reset by the command's parser.
+    """
     parser = argparse.ArgumentParser(add_help=False)
-    d = {} if defaults else {"default": argparse.SUPPRESS}
-    parser.add_argument("-v", "--verbose", action="count", help="say more on stderr (notes about plugin discovery)", **({"default": 0} if defaults else d))
-    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors", **({"default": False} if defaults else d))
-    parser.add_argument("--no-plugins", action="store_true", help=f"use built-in strategies only (or set {DISABLE_ENV}=all)", **({"default": False} if defaults else d))
-    parser.add_argument(
-        "--disable-plugin",
-        action="append",
-        metavar="ID",
-        help=f"ignore plugins with this strategy id; repeatable (or set {DISABLE_ENV}=id1,id2)",
-        **({"default": []} if defaults else d),
-    )
+
+    def default(value: object) -> dict[str, object]:
+        return {"default": value if top else argparse.SUPPRESS}
+
+    parser.add_argument("-v", "--verbose", action="count", help="say more on stderr (notes about plugin discovery)",
+                        **default(0))  # type: ignore[arg-type]
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors",
+                        **default(False))  # type: ignore[arg-type]
+    parser.add_argument("--no-plugins", action="store_true",
+                        help=f"use built-in strategies only (or set {DISABLE_ENV}=all)",
+                        **default(False))  # type: ignore[arg-type]
+    parser.add_argument("--disable-plugin", action="append", metavar="ID",
+                        help=f"ignore plugins with this strategy id; repeatable (or set {DISABLE_ENV}=id1,id2)",
+                        **default([]))  # type: ignore[arg-type]
     return parser
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = _global_options(defaults=False)
+    common = _global_options(top=False)
     parser = argparse.ArgumentParser(
         prog="compact-memory",
         description="Compress long text to a token budget with built-in or plugin strategies.",
-        parents=[_global_options(defaults=True)],
+        parents=[_global_options(top=True)],
         epilog="Exit codes: 0 success, 1 findings or failure, 2 usage error, 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"compact-memory {__version__}")

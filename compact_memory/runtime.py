@@ -90,10 +90,14 @@ def _instantiate(
         ) from None
 
 
-def _check_result(instance: CompressionStrategy, result: object) -> tuple[CompressedMemory, CompressionTrace]:
+def _check_result(
+    instance: CompressionStrategy, result: object
+) -> tuple[CompressedMemory, CompressionTrace]:
     name = getattr(instance, "id", type(instance).__name__)
     if not (isinstance(result, tuple) and len(result) == 2):
-        raise PluginError(f"strategy {name!r} returned {type(result).__name__}, not (CompressedMemory, CompressionTrace)")
+        raise PluginError(
+            f"strategy {name!r} returned {type(result).__name__}, not (CompressedMemory, CompressionTrace)"
+        )
     memory, trace = result
     if not isinstance(memory, CompressedMemory) or not isinstance(memory.text, str):
         raise PluginError(f"strategy {name!r} returned {type(memory).__name__} instead of CompressedMemory")

@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from plugin_factory import STRATEGY_SOURCE, local_plugin, manifest_text
-
 from conftest import run_cli
+from plugin_factory import STRATEGY_SOURCE, local_plugin, manifest_text
 
 GOOD = STRATEGY_SOURCE.format(class_name="PluginStrategy", class_id="broken", display_name="x", marker="")
 

@@ -7,9 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
-from plugin_factory import installed_dist, local_plugin, strategy_module
-
 from conftest import run_cli
+from plugin_factory import installed_dist, local_plugin, strategy_module
 
 
 def listing(env: dict[str, str], *extra: str) -> dict[str, list[dict]]:

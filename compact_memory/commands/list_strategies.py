@@ -27,7 +27,9 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--check", action="store_true", help="import each plugin in its own subprocess and report whether it loads"
     )
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per plugin import for --check (default 30)")
+    parser.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds per plugin import for --check (default 30)"
+    )
     parser.set_defaults(handler=lambda a: run(as_json=a.json, check=a.check, timeout=a.timeout))
 
 
@@ -76,13 +78,13 @@ def _print_table(candidates: list[Candidate], results: dict[int, dict[str, Any]]
             c.status_text(),
         ]
         if results is not None:
-            r = results.get(id(c))
-            row.append("-" if r is None else ("ok" if r["ok"] else f"FAILED: {r['error']}"))
+            outcome = results.get(id(c))
+            row.append("-" if outcome is None else ("ok" if outcome["ok"] else f"FAILED: {outcome['error']}"))
         rows.append(row)
     # The last column is free text and is not padded.
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
-    for r in [header, *rows]:
-        cells = [cell.ljust(widths[i]) for i, cell in enumerate(r[:-1])] + [r[-1]]
+    widths = [max(len(line[i]) for line in [header, *rows]) for i in range(len(header) - 1)]
+    for line in [header, *rows]:
+        cells = [cell.ljust(widths[i]) for i, cell in enumerate(line[:-1])] + [line[-1]]
         print("  ".join(cells).rstrip())
     active = sum(1 for c in candidates if c.status == "active")
     broken = sum(1 for c in candidates if c.status == "error")

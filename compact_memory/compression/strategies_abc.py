@@ -11,7 +11,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar
 
 from compact_memory.compression.trace import CompressionTrace
 
@@ -19,7 +19,7 @@ __all__ = ["CompressedMemory", "CompressionStrategy", "CompressionTrace", "Param
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
-TextOrChunks = Union[str, Sequence[str]]
+TextOrChunks = str | Sequence[str]
 
 
 @dataclass

@@ -23,7 +23,7 @@ def check_candidates(candidates: list[Candidate], *, timeout: float) -> dict[int
     todo = [c for c in candidates if c.status not in ("disabled",)]
     with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
         outcomes = list(pool.map(lambda c: _check_one(c, timeout), todo))
-    return {id(c): outcome for c, outcome in zip(todo, outcomes)}
+    return {id(c): outcome for c, outcome in zip(todo, outcomes, strict=True)}
 
 
 def _check_one(candidate: Candidate, timeout: float) -> dict[str, Any]:

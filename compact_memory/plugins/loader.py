@@ -49,7 +49,8 @@ def load_candidate(candidate: Candidate) -> type[CompressionStrategy]:
 def _failure(candidate: Candidate, reason: str) -> PluginError:
     hint = VALIDATE_HINT.format(path=candidate.path) if candidate.path else None
     if candidate.source == ENTRY_POINT:
-        hint = f"reinstall or upgrade {candidate.origin.split('==')[0]}, or disable it with --disable-plugin {candidate.id}"
+        dist = candidate.origin.split("==")[0]
+        hint = f"reinstall or upgrade {dist}, or disable it with --disable-plugin {candidate.id}"
     return PluginError(f"strategy {candidate.id!r} ({candidate.describe()}) failed to load: {reason}", hint=hint)
 
 
