@@ -51,10 +51,13 @@ def get_tokenizer(spec: str | Tokenizer | None = None) -> Tokenizer:
             raise TokenizerError(f"{spec!r} is not a tokenizer: it needs a name and count(text)")
         return spec
     key = spec or DEFAULT_TOKENIZER
+    if key not in (DEFAULT_TOKENIZER, "default", *BPE_ENCODINGS):
+        # A relative tokenizer.json path means what it means now, not at first use.
+        key = f"hf:{Path(key[3:] if key.startswith('hf:') else key).resolve()}"
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    tokenizer = _load(key)
+    tokenizer = _load(spec or DEFAULT_TOKENIZER)
     _CACHE[key] = tokenizer
     return tokenizer
 
