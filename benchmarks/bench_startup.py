@@ -61,7 +61,8 @@ def main() -> int:
         cli = cli_command()
         version = wall([*cli, "--version"], base_env, args.repeat)
         print(f"python -c pass                    {baseline * 1000:7.1f} ms   1.00x")
-        print(f"compact-memory --version          {version * 1000:7.1f} ms  {version / baseline:5.2f}x  (target <= 2.5x)")
+        print(f"compact-memory --version          {version * 1000:7.1f} ms  "
+              f"{version / baseline:5.2f}x  (target <= 2.5x)")
         listing = wall([*cli, "dev", "list-strategies", "--json"], base_env, args.repeat)
         print(f"list-strategies --json, 0 plugins {listing * 1000:7.1f} ms  {listing / baseline:5.2f}x")
         per_n = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -10,6 +11,15 @@ from collections.abc import Sequence
 from compact_memory import __version__, console
 from compact_memory.error_handler import EXIT_OK, Exit, error_handler
 from compact_memory.plugins import DISABLE_ENV
+
+# Modules under compact_memory.commands, in the order `dev --help` lists them;
+# each defines add_parser(subparsers, parents) and imports its heavy
+# dependencies only when it runs.
+DEV_COMMANDS = (
+    "list_strategies",
+    "create_strategy_package",
+    "validate_strategy_package",
+)
 
 
 def _global_options(top: bool) -> argparse.ArgumentParser:
@@ -55,9 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     dev = commands.add_parser("dev", help="tools for strategy authors", parents=[common])
     dev.set_defaults(help_parser=dev)
     dev_commands = dev.add_subparsers(dest="dev_command", metavar="DEV_COMMAND")
-    from compact_memory.commands import list_strategies
-
-    list_strategies.add_parser(dev_commands, [common])
+    for name in DEV_COMMANDS:
+        importlib.import_module(f"compact_memory.commands.{name}").add_parser(dev_commands, [common])
     return parser
 
 

@@ -39,7 +39,8 @@ def test_broken_plugin_is_isolated(tmp_path: Path, kind: str) -> None:
 
     listed = run_cli("dev", "list-strategies", "--json", env=env)
     assert listed.returncode == 0, listed.stderr
-    rows = {r["origin"].rsplit("/", 1)[-1]: r for r in json.loads(listed.stdout)["strategies"] if r["source"] == "local"}
+    strategies = json.loads(listed.stdout)["strategies"]
+    rows = {r["origin"].rsplit("/", 1)[-1]: r for r in strategies if r["source"] == "local"}
     assert rows["good_pkg"]["status"] == "active"
 
     table = run_cli("dev", "list-strategies", env=env)
@@ -59,7 +60,8 @@ def test_broken_plugin_is_isolated(tmp_path: Path, kind: str) -> None:
 
     checked = run_cli("dev", "list-strategies", "--check", "--json", env=env)
     assert checked.returncode == 1
-    by_dir = {r["origin"].rsplit("/", 1)[-1]: r for r in json.loads(checked.stdout)["strategies"] if r["source"] == "local"}
+    strategies = json.loads(checked.stdout)["strategies"]
+    by_dir = {r["origin"].rsplit("/", 1)[-1]: r for r in strategies if r["source"] == "local"}
     assert by_dir["good_pkg"]["load"] == {"ok": True, "error": None}
     assert by_dir["broken_pkg"]["load"]["ok"] is False
 
@@ -67,7 +69,7 @@ def test_broken_plugin_is_isolated(tmp_path: Path, kind: str) -> None:
 def test_manifest_errors_show_in_listing(tmp_path: Path) -> None:
     env = make_env(tmp_path, "bad_yaml")
     result = run_cli("dev", "list-strategies", env=env)
-    line = next(l for l in result.stdout.splitlines() if "broken_pkg" in l)
+    line = next(ln for ln in result.stdout.splitlines() if "broken_pkg" in ln)
     assert "error: strategy_package.yaml:" in line and "not valid YAML" in line
     assert "1 broken" in result.stderr
 

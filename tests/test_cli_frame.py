@@ -60,7 +60,8 @@ def test_listing_table(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["ID", "NAME", "VERSION", "SOURCE", "STATUS"]
     row = next(line for line in lines if line.startswith("table_id"))
-    assert "Plugin table_id" in row and "1.0.0" in row and f"local: {tmp_path / 'p' / 'pkg'}" in row and row.endswith("active")
+    assert "Plugin table_id" in row and "1.0.0" in row and row.endswith("active")
+    assert f"local: {tmp_path / 'p' / 'pkg'}" in row
     shadowed = next(line for line in lines if line.startswith("truncate") and "local:" in line)
     assert "shadowed by built-in compact_memory" in shadowed
     assert "active strategies" in result.stderr

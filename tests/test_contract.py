@@ -35,7 +35,8 @@ def test_compat_import_paths_resolve_to_the_same_classes() -> None:
 def test_trace_keeps_original_positional_fields() -> None:
     t = CompressionTrace("s", {"p": 1}, {"in": 2}, [{"type": "x"}], {"out": 3}, 1.5, "preview")
     assert (t.strategy_name, t.strategy_params, t.input_summary, t.steps, t.output_summary, t.processing_ms,
-            t.final_compressed_object_preview) == ("s", {"p": 1}, {"in": 2}, [{"type": "x"}], {"out": 3}, 1.5, "preview")
+            t.final_compressed_object_preview) == (
+        "s", {"p": 1}, {"in": 2}, [{"type": "x"}], {"out": 3}, 1.5, "preview")
     assert CompressionTrace("s").steps == [] and CompressionTrace("s").output_summary == {}
 
 
@@ -51,7 +52,9 @@ json_values = st.recursive(
     steps=st.lists(st.dictionaries(st.text(max_size=8), json_values, max_size=3), max_size=3),
     ms=st.none() | st.floats(min_value=0, max_value=1e9), preview=st.none() | st.text(),
 )
-def test_trace_json_round_trip_is_lossless(name: str, params: dict, steps: list, ms: float | None, preview: str | None) -> None:
+def test_trace_json_round_trip_is_lossless(
+    name: str, params: dict, steps: list, ms: float | None, preview: str | None
+) -> None:
     t = CompressionTrace(name, params, {"tokens": 3}, steps, {"tokens": 1}, ms, preview, tokenizer="words")
     again = CompressionTrace.from_json(t.to_json())
     assert again == t
@@ -128,7 +131,7 @@ def test_register_in_process() -> None:
         assert "mine_registered" in available_strategies()
         assert get_compression_strategy("mine_registered") is Mine
         register_compression_strategy(Mine)  # the same class again is fine
-        with pytest.raises(UsageError, match="already registered by .*Mine"):
+        with pytest.raises(UsageError, match=r"already registered by .*Mine"):
             register_compression_strategy(Other)
     finally:
         unregister_compression_strategy("mine_registered")

@@ -56,7 +56,8 @@ def test_builtins_listed_without_plugins() -> None:
 def test_local_directory_wins_over_entry_point(tmp_path: Path, site: Path) -> None:
     local_plugin(tmp_path / "plugins", "mine", "shared_id", marker="LOCAL ")
     installed_dist(site, "ep-plugin", {"shared_id": "ep_plugin.strategy:EpStrategy"},
-                   modules={"ep_plugin/__init__.py": "", "ep_plugin/strategy.py": strategy_module("EpStrategy", "shared_id", "EP ")})
+                   modules={"ep_plugin/__init__.py": "",
+                            "ep_plugin/strategy.py": strategy_module("EpStrategy", "shared_id", "EP ")})
     env = env_for(paths=[tmp_path / "plugins"], site=site)
     rows = listing(env)["shared_id"]
     assert active(rows)["source"] == "local"
@@ -69,7 +70,8 @@ def test_local_directory_wins_over_entry_point(tmp_path: Path, site: Path) -> No
 
 def test_entry_point_plugin_used_when_alone(site: Path) -> None:
     installed_dist(site, "ep-plugin", {"ep_only": "ep_plugin.strategy:EpStrategy"},
-                   modules={"ep_plugin/__init__.py": "", "ep_plugin/strategy.py": strategy_module("EpStrategy", "ep_only", "EP ")})
+                   modules={"ep_plugin/__init__.py": "",
+                            "ep_plugin/strategy.py": strategy_module("EpStrategy", "ep_only", "EP ")})
     env = env_for(site=site)
     row = active(listing(env)["ep_only"])
     assert (row["source"], row["origin"], row["version"]) == ("entry_point", "ep-plugin==1.0", "1.0")
@@ -117,7 +119,7 @@ def test_duplicate_entry_points_first_distribution_wins(site: Path) -> None:
     env = env_for(site=site)
     rows = listing(env)["dup"]
     assert active(rows)["origin"] == "alpha-plugin==1.0"
-    assert "duplicate id" in [r for r in rows if r["status"] == "shadowed"][0]["reason"]
+    assert "duplicate id" in next(r for r in rows if r["status"] == "shadowed")["reason"]
     assert compress_with(env, "dup").startswith("A")
 
 
