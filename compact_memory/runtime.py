@@ -34,12 +34,17 @@ def compress(
     tokenizer: str | Tokenizer | None = None,
     query: str | None = None,
     params: Mapping[str, Any] | None = None,
+    count_input: bool = True,
 ) -> tuple[CompressedMemory, CompressionTrace]:
     """Compress with a strategy and fill the trace's tokenizer, counts and timing.
 
     ``strategy`` is an id, a class or an instance. The output is re-counted;
     if a strategy returns more than ``budget`` tokens, the runtime cuts it to
     the budget and records that in the trace, so the budget is always a hard cap.
+
+    Counting the input's tokens reads all of it, which costs more than a
+    strategy such as ``truncate`` spends on a large input; with
+    ``count_input=False`` the trace records the input's characters only.
     """
     budget = check_budget(budget)
     tok = get_tokenizer(tokenizer)
@@ -62,7 +67,9 @@ def compress(
         out_tokens = tok.count(memory.text)
     trace.tokenizer = tok.name
     trace.processing_ms = round(elapsed_ms, 3)
-    trace.input_summary.update({"tokens": tok.count(text), "chars": len(text), "budget": budget})
+    if count_input:
+        trace.input_summary["tokens"] = tok.count(text)
+    trace.input_summary.update({"chars": len(text), "budget": budget})
     trace.output_summary.update({"tokens": out_tokens, "chars": len(memory.text)})
     if trace.final_compressed_object_preview is None:
         trace.final_compressed_object_preview = memory.text[:200]

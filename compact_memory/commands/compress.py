@@ -4,10 +4,48 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from compact_memory.errors import UsageError
+from compact_memory.errors import CompactMemoryError, InputError, UsageError
+
+if TYPE_CHECKING:
+    from compact_memory.compression.strategies_abc import CompressionStrategy
+    from compact_memory.compression.trace import CompressionTrace
+
+DEFAULT_PATTERN = "*.txt"
+
+EPILOG = """\
+input: exactly one of --text, --file or --dir. Files and standard input are
+  read as UTF-8 (a byte order mark is dropped) unless --encoding says
+  otherwise; binary files are refused. Outputs are always UTF-8.
+
+output: the text goes to stdout (with a final newline added if missing), or
+  exactly as produced to -o FILE. With --dir, results go to stdout, each after
+  a '==> path <==' line, unless --output-dir DIR is given: then each input
+  DIR/a/b.txt is written to OUTDIR/a/b.txt. The input walk never enters
+  --output-dir and never reads --output-trace, so earlier outputs are not
+  compressed again. Hidden files (names starting with '.') are skipped unless
+  the --pattern itself starts with '.'; hidden directories such as .git are
+  never entered, nor are symbolic links to directories.
+
+safety: every file is written to a temporary file next to it, synced, then
+  moved into place, so a failure never leaves a half-written file. Existing
+  outputs are refused unless --force; an input file is never overwritten,
+  even with --force.
+
+--json prints {"input", "output", "text", "stats", "trace"} (a list of them
+  with --dir; a file that failed has "error" instead of text, stats and
+  trace). --output-trace writes the trace object (with --dir, a list of
+  {"input", "trace"}). With --dir, a file that cannot be read is reported and
+  skipped, the rest are compressed, and the exit code is 1.
+
+exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.
+"""
 
 
 def _budget(raw: str) -> int:
@@ -25,45 +63,443 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         "compress",
         parents=parents,
         help="compress text to a token budget",
-        description="Compress text to at most --budget tokens with a built-in or plugin strategy.",
+        description="Compress text, a file or every matching file of a directory to at most --budget tokens.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--text", metavar="TEXT", help="the text to compress; '-' reads standard input")
-    source.add_argument("--file", metavar="PATH", help="a UTF-8 text file to compress")
+    source.add_argument("--file", metavar="PATH", type=Path, help="a text file to compress")
+    source.add_argument("--dir", metavar="DIR", type=Path, help="compress every file in DIR matching --pattern")
+    parser.add_argument("--pattern", action="append", metavar="GLOB",
+                        help=f"with --dir: file names to compress (default {DEFAULT_PATTERN}); repeatable")
+    parser.add_argument("--recursive", "-r", action="store_true", help="with --dir: descend into subdirectories")
+    parser.add_argument("--encoding", metavar="NAME",
+                        help="encoding of --file, --dir files and standard input (default utf-8)")
     parser.add_argument("--budget", type=_budget, required=True, help="maximum tokens in the output (>= 0)")
-    parser.add_argument("--strategy", default="extractive", help="strategy id (default: extractive); see dev list-strategies")
-    parser.add_argument("--tokenizer", default=None, help="words (default), cl100k_base, o200k_base or a tokenizer.json path")
+    parser.add_argument("--strategy", default="extractive",
+                        help="strategy id (default: extractive); see `compact-memory dev list-strategies`")
+    parser.add_argument("--tokenizer", default=None,
+                        help="words (default), cl100k_base, o200k_base or a tokenizer.json path")
     parser.add_argument("--query", default=None, help="prefer content relevant to this question")
-    parser.add_argument(
-        "--param", action="append", default=[], metavar="KEY=VALUE", help="a strategy parameter; repeatable"
-    )
-    parser.add_argument("--json", action="store_true", help="print text, trace and stats as one JSON document")
+    parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                        help="a strategy parameter, typed as the strategy declares it; repeatable, last wins")
+    output = parser.add_argument_group("output")
+    output.add_argument("-o", "--output", metavar="FILE",
+                        help="write the compressed text to FILE ('-' is stdout); not with --dir")
+    output.add_argument("--output-dir", metavar="OUTDIR", type=Path,
+                        help="with --dir: write each result to OUTDIR, mirroring the input tree (created if missing)")
+    output.add_argument("--output-trace", metavar="FILE", type=Path, help="write the compression trace as JSON to FILE")
+    output.add_argument("--json", action="store_true",
+                        help="print input, output, text, stats and trace as one JSON document on stdout")
+    output.add_argument("--force", action="store_true", help="replace existing output files (atomically)")
     parser.set_defaults(handler=run)
 
 
+@dataclass
+class Outcome:
+    """What happened to one input."""
+
+    label: str
+    output: Path | None = None
+    text: str = ""
+    trace: CompressionTrace | None = None
+    error: str | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
 def run(args: argparse.Namespace) -> int:
-    from compact_memory.runtime import compress
+    return compress_command(
+        text=args.text, file=args.file, directory=args.dir, patterns=args.pattern, recursive=args.recursive,
+        encoding=args.encoding, budget=args.budget, strategy=args.strategy, tokenizer=args.tokenizer,
+        query=args.query, raw_params=args.param, output=args.output, output_dir=args.output_dir,
+        output_trace=args.output_trace, as_json=args.json, force=args.force,
+    )
 
-    if args.text is not None:
-        text = sys.stdin.read() if args.text == "-" else args.text
+
+def compress_command(
+    *,
+    text: str | None = None,
+    file: Path | None = None,
+    directory: Path | None = None,
+    patterns: Sequence[str] | None = None,
+    recursive: bool = False,
+    encoding: str | None = None,
+    budget: int,
+    strategy: str = "extractive",
+    tokenizer: str | None = None,
+    query: str | None = None,
+    raw_params: Sequence[str] = (),
+    output: str | None = None,
+    output_dir: Path | None = None,
+    output_trace: Path | None = None,
+    as_json: bool = False,
+    force: bool = False,
+) -> int:
+    from compact_memory import io
+    from compact_memory.plugins.registry import get_compression_strategy
+    from compact_memory.tokenizers import get_tokenizer
+
+    _check_combinations(text, directory, patterns, recursive, encoding, output, output_dir, output_trace)
+    codec = io.check_encoding(encoding or io.DEFAULT_ENCODING)
+    output_file = None if output in (None, "-") else Path(output)
+    if file is not None:
+        _check_is_file(file)
+    if directory is not None:
+        _check_is_dir(directory)
+    strategy_cls = get_compression_strategy(strategy)
+    params = parse_params(strategy_cls, raw_params)
+    tok = get_tokenizer(tokenizer)
+
+    def compress_one(label: str, content: str) -> Outcome:
+        from compact_memory.runtime import compress
+
+        # Only --json and --output-trace report the input's token count, which
+        # costs a pass over the whole input.
+        memory, trace = compress(content, budget, strategy_cls, tokenizer=tok, query=query, params=params,
+                                 count_input=as_json or output_trace is not None)
+        return Outcome(label, text=memory.text, trace=trace, stats=_stats(strategy, budget, trace))
+
+    if directory is None:
+        return _compress_single(text, file, codec, output_file, output_trace, compress_one, as_json=as_json,
+                                force=force)
+    return _compress_directory(directory, patterns or [DEFAULT_PATTERN], recursive, codec, output_dir, output_trace,
+                               compress_one, as_json=as_json, force=force)
+
+
+CompressOne = Callable[[str, str], Outcome]
+
+
+def _compress_single(
+    text: str | None,
+    file: Path | None,
+    codec: str,
+    output_file: Path | None,
+    output_trace: Path | None,
+    compress_one: CompressOne,
+    *,
+    as_json: bool,
+    force: bool,
+) -> int:
+    from compact_memory import io
+
+    _refuse_clobbering([p for p in (output_file, output_trace) if p is not None], [file] if file else [], force)
+    if file is not None:
+        outcome = compress_one(str(file), io.read_text_file(file, codec))
+    elif text == "-":
+        outcome = compress_one("<stdin>", io.read_stdin(codec))
     else:
-        from pathlib import Path
-
-        try:
-            text = Path(args.file).read_text(encoding="utf-8")
-        except OSError as exc:
-            from compact_memory.errors import InputError
-
-            raise InputError(f"{args.file}: cannot read: {exc.strerror}") from None
-    params = {}
-    for item in args.param:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise UsageError(f"--param {item!r}: expected KEY=VALUE")
-        params[key] = value
-    memory, trace = compress(text, args.budget, args.strategy, tokenizer=args.tokenizer, query=args.query, params=params)
-    if args.json:
-        sys.stdout.write(json.dumps({"text": memory.text, "trace": trace.to_dict()}, ensure_ascii=False) + "\n")
-    else:
-        sys.stdout.write(memory.text + ("\n" if memory.text and not memory.text.endswith("\n") else ""))
+        outcome = compress_one("<text>", _checked_argument(text or ""))
+    if output_file is not None:
+        io.atomic_write_text(output_file, outcome.text, overwrite=force)
+        outcome.output = output_file
+    elif not as_json:
+        io.write_stdout(_with_newline(outcome.text))
+    if output_trace is not None:
+        io.atomic_write_text(output_trace, _dumps(_trace_dict(outcome)), overwrite=force)
+    if as_json:
+        io.write_stdout(_dumps(_result_dict(outcome)))
     return 0
+
+
+def _compress_directory(
+    directory: Path,
+    patterns: Sequence[str],
+    recursive: bool,
+    codec: str,
+    output_dir: Path | None,
+    output_trace: Path | None,
+    compress_one: CompressOne,
+    *,
+    as_json: bool,
+    force: bool,
+) -> int:
+    from compact_memory import io
+
+    if output_dir is not None and output_dir.exists() and not output_dir.is_dir():
+        raise CompactMemoryError(f"--output-dir {output_dir} is a file, not a directory")
+    found = find_files(directory, patterns, recursive, skip_dir=output_dir,
+                       skip_files=[output_trace] if output_trace is not None else [])
+    if not found:
+        deeper = "" if recursive else ", --recursive to search subdirectories"
+        raise InputError(f"{directory}: no files match {', '.join(patterns)}",
+                         hint=f"use --pattern to choose other names{deeper}")
+    targets = {rel: (output_dir / rel if output_dir is not None else None) for rel in found}
+    planned = [p for p in targets.values() if p is not None] + ([output_trace] if output_trace else [])
+    _refuse_clobbering(planned, [directory / rel for rel in found], force)
+    outcomes = _compress_tree(directory, found, targets, codec, compress_one, as_json=as_json, force=force)
+    if output_trace is not None:
+        traces = [{"input": o.label, "trace": _trace_dict(o)} for o in outcomes if o.error is None]
+        io.atomic_write_text(output_trace, _dumps(traces), overwrite=force)
+    if as_json:
+        io.write_stdout(_dumps([_result_dict(o) for o in outcomes]))
+    failed = sum(1 for o in outcomes if o.error is not None)
+    if failed:
+        raise CompactMemoryError(f"{failed} of {len(outcomes)} files could not be compressed; see above")
+    return 0
+
+
+def _compress_tree(
+    directory: Path,
+    found: list[Path],
+    targets: dict[Path, Path | None],
+    codec: str,
+    compress_one: CompressOne,
+    *,
+    as_json: bool,
+    force: bool,
+) -> list[Outcome]:
+    from compact_memory import io
+
+    progress = Progress(len(found), enabled=sys.stderr is not None and sys.stderr.isatty())
+    outcomes: list[Outcome] = []
+    printed = False
+    try:
+        for index, rel in enumerate(found):
+            label = str(directory / rel)
+            progress.show(index, label)
+            try:
+                outcome = compress_one(label, io.read_text_file(directory / rel, codec))
+            except InputError as exc:
+                progress.clear()
+                print(f"error: {exc}", file=sys.stderr)
+                outcomes.append(Outcome(label, error=str(exc)))
+                continue
+            target = targets[rel]
+            if target is not None:
+                _make_dirs(target.parent)
+                io.atomic_write_text(target, outcome.text, overwrite=force)
+                outcome.output = target
+            elif not as_json:
+                progress.clear()
+                io.write_stdout(("\n" if printed else "") + f"==> {label} <==\n" + _with_newline(outcome.text))
+                printed = True
+            outcomes.append(outcome)
+        progress.show(len(found), "done")
+    finally:
+        progress.clear()
+    return outcomes
+
+
+def parse_params(strategy_cls: type[CompressionStrategy], raw: Sequence[str]) -> dict[str, Any]:
+    """Turn ``KEY=VALUE`` strings into constructor arguments typed by the strategy's ``params``."""
+    declared = {p.name: p for p in getattr(strategy_cls, "params", ())}
+    sid = getattr(strategy_cls, "id", strategy_cls.__name__)
+    values: dict[str, Any] = {}
+    for item in raw:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"--param {item!r}: expected KEY=VALUE")
+        param = declared.get(key)
+        if param is None:
+            known = ", ".join(sorted(declared))
+            raise UsageError(
+                f"unknown parameter {key!r} for strategy {sid!r}",
+                hint=f"known parameters: {known}" if known else f"{sid!r} takes no parameters",
+            )
+        try:
+            values[key] = param.convert(value)
+        except (TypeError, ValueError):
+            type_name = getattr(param.type, "__name__", str(param.type))
+            raise UsageError(f"--param {key}={value}: expected {_a(type_name)} {type_name}, got {value!r}") from None
+    return values
+
+
+def _a(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+def find_files(
+    root: Path,
+    patterns: Sequence[str],
+    recursive: bool,
+    *,
+    skip_dir: Path | None = None,
+    skip_files: Sequence[Path] = (),
+) -> list[Path]:
+    """Paths relative to ``root`` of the regular files whose names match, in a stable order.
+
+    ``skip_dir`` (e.g. the output directory) is never entered and ``skip_files``
+    never returned, so earlier outputs are not read back in.
+    """
+    import fnmatch
+
+    hidden_ok = any(p.startswith(".") for p in patterns)
+    skipped_dir = skip_dir.resolve() if skip_dir is not None else None
+    skipped = {p.resolve() for p in skip_files}
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        if recursive:
+            dirnames[:] = [d for d in dirnames if not d.startswith(".") and (here / d).resolve() != skipped_dir]
+        else:
+            dirnames.clear()
+        for name in filenames:
+            path = here / name
+            if name.startswith(".") and not hidden_ok:
+                continue
+            if not any(fnmatch.fnmatch(name, p) for p in patterns) or not path.is_file():
+                continue
+            if path.resolve() not in skipped:
+                found.append(path.relative_to(root))
+    return sorted(found, key=lambda p: p.parts)
+
+
+class Progress:
+    """A one-line ``[i/n] file`` counter on stderr, redrawn with carriage returns."""
+
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        self.total = total
+        self.enabled = enabled
+        self.width = 0
+
+    def show(self, index: int, label: str) -> None:
+        if not self.enabled:
+            return
+        import shutil
+
+        columns = shutil.get_terminal_size((80, 24)).columns
+        line = f"[{index}/{self.total}] {label}"[: max(columns - 1, 10)]
+        sys.stderr.write("\r" + line.ljust(self.width))
+        sys.stderr.flush()
+        self.width = len(line)
+
+    def clear(self) -> None:
+        if self.enabled and self.width:
+            sys.stderr.write("\r" + " " * self.width + "\r")
+            sys.stderr.flush()
+            self.width = 0
+
+
+def _check_combinations(
+    text: str | None,
+    directory: Path | None,
+    patterns: Sequence[str] | None,
+    recursive: bool,
+    encoding: str | None,
+    output: str | None,
+    output_dir: Path | None,
+    output_trace: Path | None,
+) -> None:
+    if directory is None:
+        for given, name in ((patterns, "--pattern"), (recursive, "--recursive"), (output_dir, "--output-dir")):
+            if given:
+                raise UsageError(f"{name} needs --dir")
+    elif output is not None:
+        raise UsageError("-o/--output writes one file; with --dir use --output-dir")
+    if encoding is not None and text is not None and text != "-":
+        raise UsageError("--encoding applies to files and standard input, not to --text TEXT",
+                         hint="pipe the bytes in with --text - --encoding NAME")
+    if output_trace is not None and str(output_trace) == "-":
+        raise UsageError("--output-trace needs a file name", hint="use --json to get the trace on stdout")
+    if output_dir is not None and directory is not None and output_dir.resolve() == directory.resolve():
+        raise UsageError("--output-dir is the input directory; the results would overwrite the inputs",
+                         hint="choose another --output-dir")
+
+
+def _check_is_file(path: Path) -> None:
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, not a file", hint="use --dir to compress the files in a directory")
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+
+
+def _check_is_dir(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"{path}: no such directory")
+    if not path.is_dir():
+        raise InputError(f"{path}: is a file, not a directory", hint="use --file to compress one file")
+
+
+def _refuse_clobbering(outputs: Sequence[Path], inputs: Sequence[Path], force: bool) -> None:
+    """Fail before any work if an output would replace an input, a directory or (without --force) a file."""
+    seen: dict[Path, Path] = {}
+    for out in outputs:
+        resolved = out.resolve()
+        if resolved in seen:
+            raise UsageError(f"{seen[resolved]} and {out} are the same output file")
+        seen[resolved] = out
+        if out.is_dir():
+            raise CompactMemoryError(f"{out}: is a directory; cannot write an output file there")
+    input_files = {p.resolve() for p in inputs}
+    input_ids = {ident for ident in map(_file_id, inputs) if ident is not None}
+    for out in outputs:
+        if out.resolve() in input_files or _file_id(out) in input_ids:
+            raise CompactMemoryError(f"{out} is an input file; refusing to overwrite it",
+                                     hint="write the output somewhere else")
+    existing = [out for out in outputs if out.exists() or out.is_symlink()]
+    if existing and not force:
+        more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
+        names = ", ".join(str(p) for p in existing[:3]) + more
+        many = len(existing) > 1
+        raise CompactMemoryError(
+            f"{names} already exist{'' if many else 's'}",
+            hint=f"pass --force to replace {'them' if many else 'it'}",
+        )
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """Device and inode, so hard links and symlinks to an input are recognised too."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if st.st_ino else None
+
+
+def _make_dirs(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CompactMemoryError(f"cannot create directory {path}: {exc.strerror or exc}") from None
+
+
+def _checked_argument(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(
+            f"--text: not valid text: undecodable byte at character {exc.start}",
+            hint="pass the bytes on standard input with --text - and --encoding NAME",
+        ) from None
+    return text
+
+
+def _with_newline(text: str) -> str:
+    return text + "\n" if text and not text.endswith("\n") else text
+
+
+def _stats(strategy: str, budget: int, trace: CompressionTrace) -> dict[str, Any]:
+    in_tokens = trace.input_summary.get("tokens")
+    out_tokens = trace.output_summary.get("tokens")
+    return {
+        "strategy": strategy,
+        "tokenizer": trace.tokenizer,
+        "budget": budget,
+        "input_tokens": in_tokens,
+        "output_tokens": out_tokens,
+        "input_chars": trace.input_summary.get("chars"),
+        "output_chars": trace.output_summary.get("chars"),
+        "compression_ratio": round(out_tokens / in_tokens, 4) if in_tokens and out_tokens is not None else None,
+        "processing_ms": trace.processing_ms,
+    }
+
+
+def _trace_dict(outcome: Outcome) -> dict[str, Any]:
+    assert outcome.trace is not None
+    return outcome.trace.to_dict()
+
+
+def _result_dict(outcome: Outcome) -> dict[str, Any]:
+    result: dict[str, Any] = {"input": outcome.label, "output": str(outcome.output) if outcome.output else None}
+    if outcome.error is not None:
+        result["error"] = outcome.error
+    else:
+        result.update(text=outcome.text, stats=outcome.stats, trace=_trace_dict(outcome))
+    return result
+
+
+def _dumps(data: object) -> str:
+    # default=str: a plugin's trace may hold values JSON cannot represent.
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"

@@ -1,0 +1,165 @@
+"""Reading text inputs strictly and writing outputs without ever losing data.
+
+Inputs are decoded from bytes so errors can name the byte offset; outputs are
+written to a temporary file in the target directory, synced, then moved into
+place, so a failure never leaves a half-written file or harms an existing one.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from compact_memory.errors import CompactMemoryError, InputError, UsageError
+
+DEFAULT_ENCODING = "utf-8"
+
+
+def check_encoding(name: str) -> str:
+    """The codec's canonical name; an unknown encoding is a usage error."""
+    try:
+        "a".encode(name)  # also refuses codecs that are not text encodings, such as hex
+        return codecs.lookup(name).name
+    except LookupError:
+        raise UsageError(f"unknown text encoding {name!r}", hint="try utf-8, utf-16, latin-1 or cp1252") from None
+
+
+def decode(raw: bytes, encoding: str, source: str) -> str:
+    """Decode ``raw`` strictly; ``source`` names the input in error messages.
+
+    A UTF-8 byte order mark is dropped. Text containing NUL characters is
+    refused as binary.
+    """
+    codec = check_encoding(encoding)
+    skipped = 0
+    if codec == "utf-8" and raw.startswith(codecs.BOM_UTF8):
+        skipped = len(codecs.BOM_UTF8)
+    try:
+        text = raw[skipped:].decode(codec)
+    except UnicodeDecodeError as exc:
+        if b"\0" in raw:
+            raise _binary(source, raw.index(b"\0")) from None
+        offset = skipped + exc.start
+        line = raw.count(b"\n", 0, offset) + 1
+        raise InputError(
+            f"{source}: not valid {codec}: byte 0x{raw[offset]:02x} at offset {offset} (line {line})",
+            hint="pass --encoding with the file's encoding, e.g. --encoding latin-1",
+        ) from None
+    if "\0" in text:
+        raise _binary(source, raw.index(b"\0") if b"\0" in raw else text.index("\0"))
+    return text
+
+
+def _binary(source: str, offset: int) -> InputError:
+    return InputError(
+        f"{source}: looks like a binary file (NUL byte at offset {offset}); only text can be compressed",
+        hint="if it is UTF-16 or UTF-32 text, pass --encoding utf-16 or --encoding utf-32",
+    )
+
+
+def read_text_file(path: Path, encoding: str = DEFAULT_ENCODING) -> str:
+    """The decoded contents of a regular file, or one clear :class:`InputError`."""
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, not a file", hint="use --dir to compress the files in a directory")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return decode(raw, encoding, str(path))
+
+
+def read_stdin(encoding: str = DEFAULT_ENCODING) -> str:
+    stream = sys.stdin
+    if stream is None:
+        raise InputError("standard input is closed")
+    if stream.isatty():
+        print("reading standard input; end it with Ctrl-D (Ctrl-Z Enter on Windows)", file=sys.stderr)
+    return decode(stream.buffer.read(), encoding, "<stdin>")
+
+
+def write_stdout(text: str) -> None:
+    """Write to stdout as UTF-8 when it is a pipe or file, whatever the locale says."""
+    out = sys.stdout
+    if out.isatty():
+        out.write(text)
+        out.flush()
+        return
+    out.flush()
+    out.buffer.write(text.encode("utf-8"))
+    out.buffer.flush()
+
+
+def atomic_write_text(path: Path, text: str, *, overwrite: bool = False) -> None:
+    """Write ``text`` as UTF-8 to ``path`` all at once, or not at all.
+
+    Without ``overwrite`` an existing ``path`` is never touched (checked again
+    at the moment of the move, so a file created meanwhile survives too).
+    """
+    directory = path.parent
+    if not directory.is_dir():
+        raise CompactMemoryError(f"cannot write {path}: directory {directory} does not exist")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise CompactMemoryError(f"cannot write {path}: {exc.strerror or exc}") from None
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        _set_mode(tmp, path)
+        _move_into_place(tmp, path, overwrite=overwrite)
+    except OSError as exc:
+        raise CompactMemoryError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    _sync_directory(directory)
+
+
+def _set_mode(tmp: Path, path: Path) -> None:
+    # mkstemp creates 0600; give the file the mode a plain open() would, or keep the replaced file's.
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(tmp, mode)
+
+
+def _move_into_place(tmp: Path, path: Path, *, overwrite: bool) -> None:
+    if overwrite:
+        os.replace(tmp, path)
+        return
+    try:
+        os.link(tmp, path)  # fails if path exists: no window in which it could be clobbered
+    except FileExistsError:
+        raise CompactMemoryError(f"{path} already exists", hint="pass --force to replace it") from None
+    except OSError:
+        # No hard links here (some network or FAT file systems): check, then move.
+        if path.exists() or path.is_symlink():
+            raise CompactMemoryError(f"{path} already exists", hint="pass --force to replace it") from None
+        os.replace(tmp, path)
+
+
+def _sync_directory(directory: Path) -> None:
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

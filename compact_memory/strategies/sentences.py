@@ -1,0 +1,293 @@
+"""Split text into the units ``extractive`` selects: sentences, headings, list items, code blocks, lines.
+
+Every unit is a span ``text[start:end]`` that starts and ends on a
+non-whitespace character. Units appear in text order, never overlap, and
+together cover every non-whitespace character, so the text between two
+consecutive units is whitespace only (possibly empty, as between CJK
+sentences).
+
+The rules, line by line:
+
+- A fenced code block (a line starting with three or more backticks or
+  tildes, up to the matching closing fence) is one ``code`` unit: it is never
+  cut. A fence that is never closed, and a bare run of tildes or backticks
+  right under a line of text (a reStructuredText underline), are lines of
+  their own.
+- A Markdown heading (``# Title``), a horizontal rule or setext underline
+  (``---``, ``===``), a table row (``| a | b |``) and an interactive prompt
+  line (``>>> x``) are each one unit of their own.
+- A list item (``- x``, ``* x``, ``+ x``, ``1. x``, ``2) x``) starts a new
+  paragraph; its indented continuation lines belong to it.
+- Other lines form paragraphs, ended by blank lines; a paragraph is split into
+  sentences that may span line breaks (hard-wrapped prose).
+
+Sentences end at ``.``, ``!``, ``?`` or ``…`` (with any closing quotes or
+brackets) followed by whitespace and a character that is not a lowercase
+letter, and right after the CJK full stop, exclamation and question marks
+(U+3002, U+FF01, U+FF1F, U+FF61), which need no space. A period does not end a sentence
+after a title or a common abbreviation (``Dr.``, ``e.g.``, ``Fig.``), after a
+single-letter initial, or inside a number (``3.14``). After abbreviations that
+are often part of a name (``Inc.``, dotted acronyms such as ``U.S.``) it does
+only when the next word is a typical sentence opener (``The``, ``It``); after
+``etc.`` or ``No.`` it does unless a number follows.
+
+A "sentence" that runs over more than :data:`MAX_WRAPPED_LINES` lines and
+does not look hard-wrapped (continuation lines with one indentation, every
+line but the last well filled, some line starting with a letter) is taken to
+be line-structured text (code, logs, verse) and split into its lines.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+__all__ = ["MAX_WRAPPED_LINES", "Unit", "split_sentences", "split_units"]
+
+MAX_WRAPPED_LINES = 4
+
+# Never end a sentence (lowercased, without the final period).
+_CONTINUE = frozenset(
+    """
+    mr mrs ms mx dr prof sr jr st mt gen col capt cpt lt sgt maj cmdr adm rev fr hon gov sen rep pres supt insp
+    e.g i.e cf vs viz al approx ca esp incl excl resp
+    nos fig figs eq eqs ch chap sec sect vol vols pp para ref refs ed eds op
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    """.split()
+)
+# Often part of a name: end a sentence only before a typical sentence opener.
+_MAYBE_END = frozenset("inc ltd co corp llc plc bros dept univ assn ave blvd rd hwy".split())
+# Abbreviations of a number's label (or plain words): end a sentence unless a number follows.
+_BEFORE_NUMBER = frozenset("etc no art tab ft mon tue wed thu fri sat sun".split())
+_OPENERS = frozenset(
+    """
+    the a an he she it they we i you this that these those there here his her its their our my your
+    in on at by for from with after before when while if as but and so yet then however also
+    some many most all one two no not what which who why how where
+    """.split()
+)
+
+# Sentence-ending marks: . ! ? and the ellipsis, double marks, CJK full stop, exclamation and question marks.
+_LATIN_MARKS = ".!?\u2026\u203c\u2047\u2048\u2049"
+_CJK_MARKS = "\u3002\uff01\uff1f\uff61"
+_CLOSERS = "\"'\u201d\u2019\u00bb)\\]\u300d\u300f\uff09\u3011\u3015"  # closing quotes and brackets
+# A mark with any further marks and closers, then whitespace (or, after a CJK mark, nothing).
+# It starts with a plain character class so that the regex engine scans for it quickly.
+_TERMINATOR = re.compile(
+    rf"[{_LATIN_MARKS}{_CJK_MARKS}]"
+    rf"(?:[{_LATIN_MARKS}{_CJK_MARKS}{_CLOSERS}]*\s+|(?<=[{_CJK_MARKS}])[{_CJK_MARKS}{_CLOSERS}]*)"
+)
+_NON_SPACE = re.compile(r"\S")
+_BLANK_LINE = re.compile(r"\n[^\S\n]*(?:\n|$)")
+# A line that might be a fence, heading, rule, table row, list item or prompt.
+_SPECIAL_LINE = re.compile(r"^[ \t]*[-#*_=|>+\u2022\u2023\u25e60-9`~]", re.M)
+_DOTTED = re.compile(r"^(?:[^\W\d_]{1,2}\.)+[^\W\d_]{1,2}$")
+_FENCE = re.compile(r"(`{3,}|~{3,})")
+_STRUCTURE = re.compile(
+    r"(?P<heading>#{1,6}(?:\s|$))"
+    r"|(?P<rule>(?P<mark>[-*_=])(?:[ \t]*(?P=mark)){2,}\s*$)"
+    r"|(?P<row>\|)"
+    r"|(?P<prompt>>>> )"
+    r"|(?P<item>(?:[-*+\u2022\u2023\u25e6]|\d{1,9}[.)])(?:[ \t]|$))"
+)
+_STRUCTURE_START = frozenset("#-*_=|>+\u2022\u2023\u25e60123456789")
+_LEADING_PUNCT = "\"'\u201c\u2018\u00ab([{"  # opening quotes and brackets
+
+
+class Unit(NamedTuple):
+    start: int
+    end: int
+    kind: str  # "sentence", "item", "heading", "code", "line"
+    block: int  # index of the paragraph (or standalone line or code block) the unit belongs to
+    first: bool  # the first unit of its block
+
+
+def split_units(text: str) -> list[Unit]:
+    """The units of ``text`` in order; see the module docstring for the rules."""
+    return _Splitter(text).run()
+
+
+def split_sentences(text: str) -> list[str]:
+    """The text of each unit of ``text``, in order."""
+    return [text[u.start : u.end] for u in split_units(text)]
+
+
+class _Splitter:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.units: list[Unit] = []
+        self.block = 0
+        self.flow_start = -1  # first line of the current paragraph
+        self.flow_end = -1
+        self.flow_kind = "sentence"
+
+    def run(self) -> list[Unit]:
+        text = self.text
+        size = len(text)
+        pos = 0
+        while pos < size:
+            found = _NON_SPACE.search(text, pos)
+            if found is None:
+                break
+            first = found.start()
+            line_start = max(pos, text.rfind("\n", pos, first) + 1)
+            blank = _BLANK_LINE.search(text, first)
+            end = size if blank is None else blank.start()
+            if _SPECIAL_LINE.search(text, line_start, end) is None:
+                # The common case: a paragraph of plain lines.
+                self.flow_start, self.flow_end, self.flow_kind = first, end, "sentence"
+                self._flush()
+                pos = size if blank is None else blank.end()
+            else:
+                pos = self._lines(line_start, end)
+                self._flush()
+        return self.units
+
+    def _lines(self, pos: int, end: int) -> int:
+        """Go through the lines of a paragraph that has special lines; return where to go on."""
+        text = self.text
+        while pos < end:
+            newline = text.find("\n", pos, end)
+            line_end = end if newline < 0 else newline
+            next_pos = line_end + 1
+            line = text[pos:line_end]
+            stripped = line.lstrip()
+            first = pos + len(line) - len(stripped)
+            opener = _FENCE.match(stripped) if stripped[0] in "`~" else None
+            if opener is not None:
+                marks = opener.group(1)
+                bare = stripped.rstrip() == marks
+                closing = None if bare and self.flow_start >= 0 else _closing_fence(text, marks, next_pos)
+                self._flush()
+                if closing is None:  # an underline, or a fence never closed: a line of its own
+                    self._standalone(first, line_end, "line")
+                else:
+                    self._standalone(first, closing, "code")
+                    next_pos = closing + 1
+                pos = next_pos
+                continue
+            match = _STRUCTURE.match(stripped) if stripped[0] in _STRUCTURE_START else None
+            if match is not None and match.lastgroup != "item":
+                self._flush()
+                kind = "heading" if match.lastgroup == "heading" else "line"
+                self._standalone(first, line_end, kind)
+            elif match is not None:  # a list item starts its own paragraph
+                self._flush()
+                self.flow_start, self.flow_end, self.flow_kind = first, line_end, "item"
+            elif self.flow_start < 0:
+                self.flow_start, self.flow_end, self.flow_kind = first, line_end, "sentence"
+            else:
+                self.flow_end = line_end
+            pos = next_pos
+        return pos
+
+    def _standalone(self, start: int, end: int, kind: str) -> None:
+        end = _rstrip_end(self.text, start, end)
+        if end > start:
+            self.units.append(Unit(start, end, kind, self.block, True))
+            self.block += 1
+
+    def _flush(self) -> None:
+        if self.flow_start < 0:
+            return
+        text, start, stop = self.text, self.flow_start, self.flow_end
+        spans: list[tuple[int, int]] = []
+        for match in _TERMINATOR.finditer(text, start, stop):
+            nxt = match.end()  # the next non-whitespace character
+            if nxt >= stop:
+                break
+            term = match.group().rstrip()
+            if term[0] not in _CJK_MARKS and (
+                text[nxt].islower() or not _ends_sentence(text, start, match.start(), term, nxt, stop)
+            ):
+                continue
+            spans.append((start, match.start() + len(term)))
+            start = nxt
+        spans.append((start, _rstrip_end(text, start, stop)))
+        first = True
+        for s, e in spans:
+            if text.count("\n", s, e) >= MAX_WRAPPED_LINES and not _looks_wrapped(text, s, e):
+                for ls, le in _lines(text, s, e):
+                    self.units.append(Unit(ls, le, "line", self.block, first))
+                    first = False
+                continue
+            kind = self.flow_kind if first else "sentence"
+            self.units.append(Unit(s, e, kind, self.block, first))
+            first = False
+        self.block += 1
+        self.flow_start = -1
+
+
+def _ends_sentence(text: str, sentence_start: int, term_start: int, term: str, nxt: int, stop: int) -> bool:
+    """Decide for a period (or ellipsis) followed by whitespace and a non-lowercase character."""
+    if not term.startswith(".") or term.startswith(".."):
+        return True
+    word_start = term_start
+    while word_start > sentence_start and not text[word_start - 1].isspace():
+        word_start -= 1
+    word = text[word_start:term_start].lstrip(_LEADING_PUNCT)
+    if not word:
+        return True
+    lowered = word.lower()
+    if lowered in _CONTINUE:
+        return False
+    if len(word) == 1 and word.isalpha():
+        return False  # an initial: "J. Smith"
+    if lowered in _BEFORE_NUMBER:
+        return not text[nxt].isdigit()
+    if lowered in _MAYBE_END or _DOTTED.match(word):
+        following = nxt
+        while following < stop and text[following].isalpha():
+            following += 1
+        return text[nxt:following].lower() in _OPENERS
+    return True
+
+
+_FENCE_CLOSERS: dict[str, re.Pattern[str]] = {}
+
+
+def _closing_fence(text: str, marks: str, pos: int) -> int | None:
+    """The end of the line that closes a fence opened with ``marks``, searching from ``pos``."""
+    closer = _FENCE_CLOSERS.get(marks)
+    if closer is None:
+        closer = _FENCE_CLOSERS[marks] = re.compile(rf"^[ \t]*{re.escape(marks)}{re.escape(marks[0])}*[ \t\r]*$", re.M)
+    match = closer.search(text, pos)
+    return None if match is None else match.end()
+
+
+def _looks_wrapped(text: str, start: int, end: int) -> bool:
+    """Hard-wrapped prose: continuation lines share one indentation, all but the last are well filled,
+    and not every line starts with a non-letter (as log records, data rows and code often do)."""
+    lines = text[start:end].split("\n")
+    stripped = [line.strip() for line in lines]
+    if not any(line[:1].isalpha() for line in stripped):
+        return False
+    widths = [len(line.rstrip()) for line in lines]
+    indents = {len(line) - len(line.lstrip()) for line in lines[1:]}
+    return len(indents) == 1 and min(widths[:-1]) >= 0.6 * max(widths)
+
+
+def _skip_space(text: str, pos: int, stop: int) -> int:
+    while pos < stop and text[pos].isspace():
+        pos += 1
+    return pos
+
+
+def _rstrip_end(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
+def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans = []
+    pos = start
+    while pos < end:
+        newline = text.find("\n", pos, end)
+        line_end = end if newline < 0 else newline
+        s = _skip_space(text, pos, line_end)
+        e = _rstrip_end(text, s, line_end)
+        if e > s:
+            spans.append((s, e))
+        pos = line_end + 1
+    return spans
