@@ -1,0 +1,78 @@
+"""A small on-disk cache of the class checks, keyed by the content of every module they read.
+
+Parsing a module is the costliest static step; the result depends only on
+the bytes of the modules read and on three manifest values, so it is cached
+like linters do. An entry is used only when every module it read still has
+the same bytes. ``--no-cache`` or COMPACT_MEMORY_NO_CACHE=1 turns it off; any
+error reading or writing it is ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from compact_memory import __version__
+
+FORMAT = 1
+NO_CACHE_ENV = "COMPACT_MEMORY_NO_CACHE"
+_state: dict[str, Any] = {"enabled": True}
+
+
+def disable() -> None:
+    _state["enabled"] = False
+
+
+def directory() -> Path | None:
+    if not _state["enabled"] or os.environ.get(NO_CACHE_ENV, "") not in ("", "0"):
+        return None
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("compact_memory")) / "validate" / f"v{FORMAT}"
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def key(*parts: str) -> str:
+    return digest("\0".join((__version__, str(FORMAT), *parts)).encode())
+
+
+def load(root: Path, name: str) -> list[dict[str, Any]] | None:
+    """The cached findings for ``name``, if every module they depend on is unchanged."""
+    folder = directory()
+    if folder is None:
+        return None
+    try:
+        entry = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+        for relative, expected in entry["modules"].items():
+            if _current(root / relative) != expected:
+                return None
+        return list(entry["findings"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _current(path: Path) -> str:
+    try:
+        return digest(path.read_bytes())
+    except OSError:
+        return ""  # absent, as it was when the entry was written if the entry says ""
+
+
+def store(name: str, modules: dict[str, str], findings: list[dict[str, Any]]) -> None:
+    folder = directory()
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".tmp", delete=False, encoding="utf-8") as out:
+            json.dump({"modules": modules, "findings": findings}, out)
+        os.replace(out.name, folder / f"{name}.json")
+    except OSError:
+        pass

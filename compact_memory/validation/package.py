@@ -1,0 +1,128 @@
+"""Find the packages named on the command line and run every check on each."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from compact_memory.manifest import MANIFEST_NAME
+from compact_memory.validation import (
+    environment_check,
+    experiments_check,
+    files_check,
+    import_check,
+    schema_check,
+    static_check,
+)
+from compact_memory.validation.codes import ERROR, INFO, WARNING
+from compact_memory.validation.context import Package, display_path
+from compact_memory.validation.findings import Finding, Findings, apply_strict
+from compact_memory.validation.yaml_marks import read_yaml
+
+
+@dataclass
+class Report:
+    packages: list[Package] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # those that belong to no package
+    strict: bool = False
+    import_check: str = import_check.SKIP
+
+    def all_findings(self) -> list[Finding]:
+        return self.findings + [f for pkg in self.packages for f in pkg.findings]
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.all_findings() if f.severity == severity)
+
+    @property
+    def errors(self) -> int:
+        return self.count(ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return self.count(WARNING)
+
+    @property
+    def infos(self) -> int:
+        return self.count(INFO)
+
+    @property
+    def passed(self) -> bool:
+        return self.errors == 0
+
+
+def validate(paths: list[str], *, import_mode: str = import_check.SKIP, contract: bool = False,
+             timeout: float = 60.0, strict: bool = False, ignore_unowned: bool = False,
+             cwd: Path | None = None) -> Report:
+    cwd = Path(cwd or os.getcwd()).absolute()
+    report = Report(strict=strict, import_check=import_mode)
+    report.packages = check_all_static(find_packages(paths, cwd, report.findings, ignore_unowned=ignore_unowned))
+    import_check.check(report.packages, mode=import_mode, contract=contract, timeout=timeout)
+    for pkg in report.packages:
+        pkg.findings.sort(key=Finding.sort_key)
+        if strict:
+            apply_strict(pkg.findings)
+    return report
+
+
+def check_all_static(packages: list[Package]) -> list[Package]:
+    # Sequential on purpose: forking workers was measured slower on a shared 2-CPU machine.
+    for pkg in packages:
+        check_static(pkg)
+    return packages
+
+
+def check_static(pkg: Package) -> None:
+    """Every check that runs no plugin code, cheapest first."""
+    found = pkg.on()
+    pkg.doc = read_yaml(pkg.manifest, found)
+    if pkg.doc is None:
+        return
+    if not isinstance(pkg.doc.data, dict):
+        what = "empty" if pkg.doc.data is None else f"{schema_check.kind_of(pkg.doc.data)}"
+        found.add("CM108", f"the manifest must be a mapping of keys, but it is {what}", at=pkg.doc.at(()) or (1, 1),
+                  hint="start from `compact-memory dev create-strategy-package`, or write key: value lines")
+        return
+    schema_check.check(pkg.doc.data, pkg.doc, "strategy_package", found)
+    files_check.check(pkg)
+    static_check.check(pkg)
+    experiments_check.check(pkg)
+    environment_check.check(pkg)
+
+
+def find_packages(paths: list[str], cwd: Path, findings: list[Finding], *, ignore_unowned: bool) -> list[Package]:
+    """The packages that own ``paths``, each once, in the order first named."""
+    seen: dict[str, Package] = {}
+    for text in paths:
+        path = cwd / text
+        if not os.path.lexists(path):
+            Findings(text, findings).add("CM001", "no such file or directory")
+            continue
+        roots = _owners(path)
+        if not roots:
+            if not ignore_unowned:
+                Findings(text, findings).add("CM002", f"no {MANIFEST_NAME} in {text} or the directories above it",
+                                             hint="pass a strategy package directory or a file inside one")
+            continue
+        for root in roots:
+            key = os.path.realpath(root)
+            if key not in seen:
+                seen[key] = Package(root=root, display=display_path(root, cwd))
+    return list(seen.values())
+
+
+def _owners(path: Path) -> list[Path]:
+    path = Path(os.path.normpath(path))
+    if path.is_dir():
+        if (path / MANIFEST_NAME).is_file():
+            return [path]
+        try:
+            children = sorted(p for p in path.iterdir() if (p / MANIFEST_NAME).is_file())
+        except OSError:
+            children = []
+        if children:
+            return children
+    for parent in path.parents if not path.is_dir() else [path, *path.parents]:
+        if (parent / MANIFEST_NAME).is_file():
+            return [parent]
+    return []

@@ -1,0 +1,103 @@
+"""Print a report as text, as a versioned JSON document or as GitHub workflow commands."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from compact_memory import __version__
+from compact_memory.validation.codes import ERROR, INFO, WARNING
+from compact_memory.validation.findings import Finding
+from compact_memory.validation.package import Report
+
+FORMATS = ("text", "json", "github")
+# Bump when a field changes meaning or disappears; adding fields keeps the number.
+JSON_FORMAT_VERSION = 1
+
+
+def render(report: Report, fmt: str, out: TextIO) -> None:
+    {"text": write_text, "json": write_json, "github": write_github}[fmt](report, out)
+
+
+def summary(report: Report) -> str:
+    count = len(report.packages)
+    parts = [_plural(report.errors, "error"), _plural(report.warnings, "warning")]
+    if report.infos:
+        parts.append(_plural(report.infos, "note"))
+    verdict = "passed" if report.passed else "failed"
+    return f"{_plural(count, 'strategy package')} checked, {verdict}: {', '.join(parts)}"
+
+
+def text_line(finding: Finding) -> str:
+    line = f"{finding.location}: {finding.severity} {finding.code} {finding.message}"
+    if finding.hint:
+        line += f" (hint: {finding.hint})"
+    return line.replace("\n", "\n    ")
+
+
+def write_text(report: Report, out: TextIO) -> None:
+    for finding in report.all_findings():
+        out.write(text_line(finding) + "\n")
+    out.write(summary(report) + "\n")
+
+
+def document(report: Report) -> dict[str, Any]:
+    findings = [{**f.to_json(), "package": None} for f in report.findings]
+    packages = []
+    for pkg in report.packages:
+        errors = sum(1 for f in pkg.findings if f.severity == ERROR)
+        packages.append({
+            "path": pkg.display,
+            "manifest": pkg.show(pkg.manifest.name),
+            "strategy_id": pkg.text("strategy_id"),
+            "result": "fail" if errors else "pass",
+            "errors": errors,
+            "warnings": sum(1 for f in pkg.findings if f.severity == WARNING),
+        })
+        findings += [{**f.to_json(), "package": pkg.display} for f in pkg.findings]
+    return {
+        "format_version": JSON_FORMAT_VERSION,
+        "tool": {"name": "compact-memory", "version": __version__},
+        "options": {"strict": report.strict, "import_check": report.import_check},
+        "result": "pass" if report.passed else "fail",
+        "summary": {"packages": len(report.packages), "errors": report.errors, "warnings": report.warnings,
+                    "infos": report.infos},
+        "packages": packages,
+        "findings": findings,
+    }
+
+
+def write_json(report: Report, out: TextIO) -> None:
+    out.write(json.dumps(document(report), indent=2, ensure_ascii=False) + "\n")
+
+
+_COMMAND = {ERROR: "error", WARNING: "warning", INFO: "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_line(finding: Finding) -> str:
+    props = [f"file={escape_property(finding.file)}"]
+    if finding.line is not None:
+        props += [f"line={finding.line}", f"col={finding.column or 1}"]
+    props.append(f"title={escape_property(finding.code)}")
+    message = finding.message + (f" (hint: {finding.hint})" if finding.hint else "")
+    return f"::{_COMMAND[finding.severity]} {','.join(props)}::{escape_data(message)}"
+
+
+def write_github(report: Report, out: TextIO) -> None:
+    for finding in report.all_findings():
+        out.write(github_line(finding) + "\n")
+    out.write(summary(report) + "\n")
+
+
+def _plural(count: int, noun: str) -> str:
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count} {noun[:-1] + 'ies' if noun.endswith('y') else noun + 's'}"

@@ -1,0 +1,172 @@
+"""Validate data against one of our JSON Schemas; every error becomes a located finding."""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import json
+import re
+from functools import cache
+from typing import Any
+
+import jsonschema  # type: ignore[import-untyped]
+
+from compact_memory.validation.findings import Findings, json_path
+from compact_memory.validation.yaml_marks import Document
+
+_MAX_SHOWN = 80
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    from compact_memory.resources import schema_path
+
+    return dict(json.loads(schema_path(name).read_text(encoding="utf-8")))
+
+
+@cache
+def _validator(name: str) -> Any:
+    return jsonschema.Draft202012Validator(load_schema(name))
+
+
+def warm() -> None:
+    for name in ("strategy_package", "experiment"):
+        _validator(name)
+
+
+def check(data: Any, doc: Document, schema_name: str, findings: Findings, *, base: tuple[Any, ...] = ()) -> int:
+    """Add a finding per schema error of ``data`` (found at ``base`` in ``doc``); return their number."""
+    before = len(findings.items)
+    errors = list(_validator(schema_name).iter_errors(data))
+    typed = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
+    done: set[tuple[Any, ...]] = set()
+    for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
+        path = tuple(error.absolute_path)
+        kind = error.validator
+        if (kind != "type" and path in typed) or (kind, path) in done:
+            continue
+        done.add((kind, path))
+        full = (*base, *path)
+        if kind == "required":
+            _missing(error, full, doc, findings)
+        elif kind == "additionalProperties":
+            _unknown(error, full, doc, findings)
+        elif kind == "type":
+            _wrong_type(error, full, doc, findings)
+        else:
+            findings.add("CM205", _message(error, full), at=doc.at(full), json_path=json_path(full),
+                         hint=_hint(error, full, schema_name))
+    return len(findings.items) - before
+
+
+def _label(path: tuple[Any, ...]) -> str:
+    return json_path(path)[2:] or "the document"
+
+
+def _missing(error: Any, path: tuple[Any, ...], doc: Document, findings: Findings) -> None:
+    properties = error.schema.get("properties", {})
+    for key in error.validator_value:
+        if key not in error.instance:
+            description = properties.get(key, {}).get("description")
+            where = f"{_label(path)} " if path else ""
+            findings.add("CM201", f"{where}missing required key {key!r}".strip(), at=doc.at(path) or (1, 1),
+                         json_path=json_path(path), hint=description)
+
+
+def _unknown(error: Any, path: tuple[Any, ...], doc: Document, findings: Findings) -> None:
+    known = list(error.schema.get("properties", {}))
+    patterns = [re.compile(p) for p in error.schema.get("patternProperties", {})]
+    for key in error.instance:
+        if key in known or (isinstance(key, str) and any(p.search(key) for p in patterns)):
+            continue
+        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
+        findings.add("CM202", f"unknown key {_short(key)}", at=doc.key_at((*path, key)),
+                     json_path=json_path((*path, key)), hint=hint)
+
+
+def _wrong_type(error: Any, path: tuple[Any, ...], doc: Document, findings: Findings) -> None:
+    expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+    names = " or ".join(str(_TYPE_NAMES.get(t, t)) for t in expected)
+    found = kind_of(error.instance)
+    raw = doc.plain_scalars.get(path)
+    at, where = doc.at(path), json_path(path)
+    if "string" in expected and raw is not None and error.instance is not None:
+        key = path[-1] if path and isinstance(path[-1], str) else None
+        example = f'{key}: "{raw}"' if key else f'"{raw}"'
+        findings.add("CM204", f"{_label(path)} must be text, but YAML reads {raw} as {found}", at=at,
+                     json_path=where, hint=f"quote it: {example}")
+        return
+    findings.add("CM203", f"{_label(path)} must be {names}, not {found}", at=at, json_path=where,
+                 hint=error.schema.get("description") if isinstance(error.schema, dict) else None)
+
+
+_TYPE_NAMES = {"string": "a string", "array": "a list", "object": "a mapping", "boolean": "true or false",
+               "integer": "a whole number", "number": "a number", "null": "empty"}
+
+
+def kind_of(value: Any) -> str:
+    if value is None:
+        return "empty (null)"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return "a date"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _message(error: Any, path: tuple[Any, ...]) -> str:
+    label, kind, value = _label(path), error.validator, error.validator_value
+    if kind == "const":
+        return f"{label} must be {json.dumps(value)}, not {_short(error.instance)}"
+    if kind == "enum":
+        return f"{label} must be one of {', '.join(json.dumps(v) for v in value)}, not {_short(error.instance)}"
+    if kind == "pattern":
+        return f"{label} {_short(error.instance)} does not match the pattern {value}"
+    if kind in ("minItems", "minLength", "minProperties") and value == 1:
+        return f"{label} must not be empty"
+    if kind == "uniqueItems":
+        return f"{label} has repeated items"
+    if kind in ("anyOf", "oneOf"):
+        keys = [next(iter(s["required"])) for s in value if isinstance(s, dict) and list(s) == ["required"]]
+        if len(keys) == len(value) and isinstance(error.instance, dict):
+            given = [k for k in keys if k in error.instance]
+            if given:
+                return f"{label} has {' and '.join(given)}; give only one of them"
+            return f"{label} needs one of the keys {', '.join(keys)}"
+        return f"{label} must be one of the forms its description names, not {kind_of(error.instance)}"
+    return f"{label}: {truncate(error.message)}"
+
+
+def _hint(error: Any, path: tuple[Any, ...], schema_name: str) -> str | None:
+    if path and path[-1] == "strategy_module" and isinstance(error.instance, str):
+        if "/" in error.instance or error.instance.endswith(".py") or ".." in error.instance:
+            return "write a dotted module name inside the package without .py, e.g. strategy or impl.core"
+    # The nearest description along the schema path explains the rule.
+    schema: Any = load_schema(schema_name)
+    best = None  # the document's own description is too general to help
+    for part in list(error.absolute_schema_path)[:-1]:
+        try:
+            schema = schema[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(schema, dict) and isinstance(schema.get("description"), str):
+            best = schema["description"]
+    return str(best) if best else None
+
+
+def _short(value: Any) -> str:
+    return truncate(repr(value))
+
+
+def truncate(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."

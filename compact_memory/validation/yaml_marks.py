@@ -1,0 +1,231 @@
+"""Read YAML safely and keep where every key and value was written.
+
+Nothing is constructed before it is checked: the document is composed into
+nodes, tags are checked against the YAML core schema, the size after alias
+expansion is measured (alias bombs), and only then plain data is built, with
+a map from each JSON path to the line and column of its key and value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from compact_memory.validation.findings import Findings, Position, json_path
+
+MAX_BYTES = 1_000_000
+MAX_NODES = 100_000
+# libyaml's composer recurses in C and crashes the interpreter on deep
+# nesting; deep-looking text goes to the pure-Python loader, which raises
+# RecursionError instead.
+_MAX_C_DEPTH = 64
+_CORE = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = frozenset(_CORE + t for t in ("null", "bool", "int", "float", "str", "seq", "map", "timestamp"))
+_MERGE = _CORE + "merge"
+_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_BOM = b"\xef\xbb\xbf"
+
+Path_ = tuple[Any, ...]
+
+
+@dataclass
+class Document:
+    data: Any
+    value_marks: dict[Path_, Position] = field(default_factory=dict)
+    key_marks: dict[Path_, Position] = field(default_factory=dict)
+    plain_scalars: dict[Path_, str] = field(default_factory=dict)  # unquoted source text
+
+    def at(self, path: Path_) -> Position | None:
+        """Where the value at ``path`` (or its nearest written ancestor) starts."""
+        path = tuple(path)
+        while True:
+            if path in self.value_marks:
+                return self.value_marks[path]
+            if not path:
+                return None
+            path = path[:-1]
+
+    def key_at(self, path: Path_) -> Position | None:
+        return self.key_marks.get(tuple(path)) or self.at(path)
+
+
+class _Abort(Exception):
+    pass
+
+
+def read_yaml(path: Path, findings: Findings) -> Document | None:
+    """The document of ``path``, or None after adding the findings that explain why not."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            findings.add("CM102", f"the file has {size:,} bytes; the limit is {MAX_BYTES:,}")
+            return None
+        raw = path.read_bytes()
+    except OSError as exc:
+        findings.add("CM101", f"cannot read the file: {exc.strerror or exc}")
+        return None
+    text = decode(raw, findings)
+    return None if text is None else parse_yaml(text, findings)
+
+
+def decode(raw: bytes, findings: Findings) -> str | None:
+    if raw.startswith(_BOM):
+        raw = raw[len(_BOM):]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        prefix = raw[: exc.start].decode("utf-8", errors="replace")
+        findings.add("CM103", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8", at=_position(prefix))
+        return None
+    bad = _NOT_PRINTABLE.search(text)
+    if bad:
+        findings.add("CM103", f"control character U+{ord(bad.group()):04X} is not allowed in YAML",
+                     at=_position(text[: bad.start()]))
+        return None
+    return text
+
+
+def parse_yaml(text: str, findings: Findings) -> Document | None:
+    loader_class: Any = yaml.SafeLoader
+    if getattr(yaml, "__with_libyaml__", False) and not _may_nest_deeply(text):
+        loader_class = yaml.CSafeLoader
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem:
+            started = exc.context_mark
+            where = f" started at line {started.line + 1}" if started and mark and started.line != mark.line else ""
+            message = f"{exc.problem} ({exc.context}{where})"
+        findings.add("CM104", message, at=(mark.line + 1, mark.column + 1) if mark else None)
+        return None
+    except yaml.YAMLError as exc:
+        findings.add("CM104", str(exc).splitlines()[0] if str(exc) else "invalid YAML")
+        return None
+    except RecursionError:
+        findings.add("CM106", "the document is nested too deeply")
+        return None
+    finally:
+        loader.dispose()
+    if node is None:
+        return Document(data=None)
+    try:
+        if not _check_nodes(node, findings):
+            return None
+        doc = Document(data=None)
+        doc.data = _build(node, (), doc, findings, yaml.constructor.SafeConstructor())
+        return doc
+    except RecursionError:
+        findings.add("CM106", "the document is nested too deeply")
+        return None
+    except _Abort:
+        return None
+
+
+def _check_nodes(root: Node, findings: Findings) -> bool:
+    """Tags from the core schema only, no alias cycles, bounded size after expansion."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+    ok = True
+
+    def size(node: Node) -> int:
+        nonlocal ok
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            findings.add("CM106", "an alias refers to a node that contains it (a cycle)", at=_mark(node))
+            raise _Abort
+        active.add(key)
+        if node.tag not in _ALLOWED_TAGS and not node.tag == _MERGE:
+            ok = False
+            findings.add("CM105", f"tag {_short_tag(node.tag)} is not allowed", at=_mark(node),
+                         hint="write plain values; tags such as !!python/object are never constructed")
+        total = 1
+        if isinstance(node, SequenceNode):
+            total += sum(size(child) for child in node.value)
+        elif isinstance(node, MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        active.discard(key)
+        sizes[key] = total
+        if total > MAX_NODES:
+            findings.add("CM106", f"aliases expand the document to more than {MAX_NODES:,} values",
+                         at=_mark(node))
+            raise _Abort
+        return total
+
+    size(root)
+    return ok
+
+
+def _build(node: Node, path: Path_, doc: Document, findings: Findings, constructor: Any) -> Any:
+    doc.value_marks.setdefault(path, _mark(node))
+    if isinstance(node, ScalarNode):
+        if not node.style and node.tag != _CORE + "str":  # plain (libyaml says "")
+            doc.plain_scalars[path] = node.value
+        try:
+            return constructor.construct_object(node)
+        except (yaml.YAMLError, ValueError, OverflowError) as exc:
+            findings.add("CM104", f"invalid {_short_tag(node.tag)} value {node.value!r}: {exc}", at=_mark(node))
+            raise _Abort from None
+    if isinstance(node, SequenceNode):
+        return [_build(child, (*path, i), doc, findings, constructor) for i, child in enumerate(node.value)]
+    assert isinstance(node, MappingNode)
+    result: dict[Any, Any] = {}
+    merges: list[Node] = []
+    for key_node, value_node in node.value:
+        if key_node.tag == _MERGE:
+            merges.extend(value_node.value if isinstance(value_node, SequenceNode) else [value_node])
+            continue
+        if not isinstance(key_node, ScalarNode):
+            findings.add("CM104", "a key must be a plain value, not a list or mapping", at=_mark(key_node))
+            continue
+        key = constructor.construct_object(key_node)
+        if key in result:
+            first = doc.key_marks.get((*path, key))
+            where = f" (first at line {first[0]})" if first else ""
+            findings.add("CM107", f"key {key!r} appears twice{where}", at=_mark(key_node),
+                         json_path=json_path((*path, key)))
+        doc.key_marks[(*path, key)] = _mark(key_node)
+        doc.value_marks.pop((*path, key), None)
+        result[key] = _build(value_node, (*path, key), doc, findings, constructor)
+    for merged in merges:
+        if not isinstance(merged, MappingNode):
+            findings.add("CM104", "a merge key (<<) must refer to a mapping", at=_mark(merged))
+            continue
+        for key_node, value_node in merged.value:
+            key = constructor.construct_object(key_node) if isinstance(key_node, ScalarNode) else None
+            if key is not None and key not in result:
+                doc.key_marks[(*path, key)] = _mark(key_node)
+                result[key] = _build(value_node, (*path, key), doc, findings, constructor)
+    return result
+
+
+def _may_nest_deeply(text: str) -> bool:
+    depth = deepest = 0
+    for char in re.findall(r"[\[\]{}]", text):
+        depth = depth + 1 if char in "[{" else max(0, depth - 1)
+        deepest = max(deepest, depth)
+    if deepest > _MAX_C_DEPTH:
+        return True
+    # Block nesting grows with indentation and with "- - -" on one line.
+    return any(len(line) - len(line.lstrip(" -?:")) > 2 * _MAX_C_DEPTH for line in text.splitlines())
+
+
+def _mark(node: Node) -> Position:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _position(prefix: str) -> Position:
+    return (prefix.count("\n") + 1, len(prefix) - (prefix.rfind("\n") + 1) + 1)
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag

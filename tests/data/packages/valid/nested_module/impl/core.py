@@ -1,0 +1,7 @@
+"""Re-exported through a relative import."""
+
+from .base import LocalBase
+
+
+class Nested(LocalBase):
+    id = "nested"
