@@ -25,8 +25,9 @@ and -L F1 (rouge-score, Porter stemming), averaged over documents.
 Needle check: three facts are planted at 10%, 50% and 90% of Python's pydoc
 topics (about 465 KB, 100k tokens); ``extractive`` with a 128-token budget
 must keep each fact when its question is the query, and all three when one
-query asks for all of them. Exits 1 if a needle is lost or if ``extractive``
-does not beat ``random`` on ROUGE-1 in both settings.
+query asks for all of them. Exits 1 if a needle is lost, if ``extractive``
+does not beat every other method on ROUGE-1 in the no-lead setting, or if it
+falls below lead truncation in the as-is setting.
 """
 
 from __future__ import annotations
@@ -254,13 +255,18 @@ def main(argv: list[str] | None = None) -> int:
     for setting, by_method in results.items():
         for name, (r1, r2, rl, seconds) in by_method.items():
             print(f"{setting:<8} {name:<18} {r1:>6.2f} {r2:>6.2f} {rl:>6.2f} {seconds:>7.2f}s")
-    ok = all(by["extractive"][0] > by["random (5 seeds)"][0] for by in results.values())
+    # Issue 3: without the opening summary, beat random sentences, the lead and LexRank;
+    # with it, do not fall below lead truncation (ROUGE-1).
+    no_lead, as_is = results["no-lead"], results["as-is"]
+    ok = all(no_lead["extractive"][0] > row[0] for name, row in no_lead.items() if name != "extractive")
+    ok = ok and as_is["extractive"][0] >= as_is["truncate (lead)"][0]
 
     print(f"\nneedles in pydoc topics, budget {args.budget}:")
     for question, kept, tokens in needle_check(args.budget, tok):
         print(f"  {'kept' if kept else 'LOST':<5} ({tokens} tokens) {question}")
         ok = ok and kept
-    print(f"target: extractive beats random in both settings and keeps every needle: {'met' if ok else 'MISSED'}")
+    print("target: no-lead: extractive beats every other method; as-is: at least lead truncation; "
+          f"every needle kept: {'met' if ok else 'MISSED'}")
     return 0 if ok else 1
 
 
