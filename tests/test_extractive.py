@@ -543,3 +543,11 @@ def test_an_opening_that_only_introduces_is_not_preferred() -> None:
     output, lead = lead_run(f"{intro}\n\n{body}", 45)
     assert lead is False
     assert "autumn fair" not in output and output.count("heat") >= 2, output
+
+
+def test_when_no_whole_sentence_fits_the_best_one_is_cut_at_a_word() -> None:
+    text = "Engines failed twice during the long flight over the ocean. The crew landed safely in the end."
+    output, meta = compress(text, 5)
+    assert output and text[meta["spans"][0][0]:].startswith(output)
+    assert len(output.split()) <= 5 and not output.endswith(" ")
+    assert any(text[start:].startswith(output + " ") for start, _ in meta["spans"])  # whole words only

@@ -19,6 +19,8 @@ covered again, which penalises redundancy the way MMR does, and query words
 already answered count for less, so a multi-part question gets each part
 answered. A unit that does not fit in what is left of the budget is skipped,
 never cut; after the greedy pass, smaller units that still fit fill the rest.
+Only when not one unit fits is the best one cut: its start, up to the last
+whole word within the budget.
 
 Output: the picked units in input order. Two units that are neighbours in the
 input keep the whitespace that separated them. Across skipped text the
@@ -182,7 +184,21 @@ class ExtractiveStrategy(CompressionStrategy):
         output = selector.joiner.join(picked)
         trace.add_step("select", stats)
         spans = [[units[i].start, units[i].end] for i in picked]
+        if not picked and units:
+            # Not even one whole unit fits: keep the start of the best one rather than nothing.
+            best = max(range(len(units)), key=selector.initial.__getitem__)
+            output = _cut_at_word(head(tokenizer, selector.joiner.piece(best), budget))
+            spans = [[units[best].start, units[best].start + len(output)]] if output else []
+            trace.add_step("cut_unit", {"unit": best, "chars": len(output)})
         return CompressedMemory(text=output, metadata={"spans": spans}), trace
+
+
+def _cut_at_word(prefix: str) -> str:
+    """``prefix`` without a trailing partial word and trailing whitespace (unchanged if it is one word)."""
+    end = len(prefix)
+    while end and not prefix[end - 1].isspace():
+        end -= 1
+    return prefix[:end].rstrip() or prefix
 
 
 def _number(name: str, value: Any, low: float, high: float) -> float:
