@@ -12,6 +12,7 @@ import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from compact_memory.errors import CompactMemoryError, InputError, UsageError
@@ -96,7 +97,12 @@ def write_stdout(text: str) -> None:
 
 
 def atomic_write_text(path: Path, text: str, *, overwrite: bool = False) -> None:
-    """Write ``text`` as UTF-8 to ``path`` all at once, or not at all.
+    """Write ``text`` as UTF-8 to ``path`` all at once, or not at all; see :func:`atomic_write_bytes`."""
+    atomic_write_bytes(path, text.encode("utf-8"), overwrite=overwrite)
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, overwrite: bool = False) -> None:
+    """Write ``data`` to ``path`` all at once, or not at all.
 
     Without ``overwrite`` an existing ``path`` is never touched (checked again
     at the moment of the move, so a file created meanwhile survives too).
@@ -111,7 +117,7 @@ def atomic_write_text(path: Path, text: str, *, overwrite: bool = False) -> None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         _set_mode(tmp, path)
@@ -122,6 +128,68 @@ def atomic_write_text(path: Path, text: str, *, overwrite: bool = False) -> None
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
     _sync_directory(directory)
+
+
+def refuse_clobbering(outputs: Sequence[Path], inputs: Sequence[Path], force: bool) -> None:
+    """Fail before any work if an output would replace an input, a directory or (without --force) a file."""
+    seen: dict[Path, Path] = {}
+    for out in outputs:
+        resolved = out.resolve()
+        if resolved in seen:
+            raise UsageError(f"{seen[resolved]} and {out} are the same output file")
+        seen[resolved] = out
+        if out.is_dir():
+            raise CompactMemoryError(f"{out}: is a directory; cannot write an output file there")
+    input_files = {p.resolve() for p in inputs}
+    input_ids = {ident for ident in map(_file_id, inputs) if ident is not None}
+    for out in outputs:
+        if out.resolve() in input_files or _file_id(out) in input_ids:
+            raise CompactMemoryError(f"{out} is an input file; refusing to overwrite it",
+                                     hint="write the output somewhere else")
+    existing = [out for out in outputs if out.exists() or out.is_symlink()]
+    if existing and not force:
+        more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
+        names = ", ".join(str(p) for p in existing[:3]) + more
+        many = len(existing) > 1
+        raise CompactMemoryError(
+            f"{names} already exist{'' if many else 's'}",
+            hint=f"pass --force to replace {'them' if many else 'it'}",
+        )
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """Device and inode, so hard links and symlinks to an input are recognised too."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if st.st_ino else None
+
+
+class Progress:
+    """A one-line ``[i/n] file`` counter on stderr, redrawn with carriage returns."""
+
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        self.total = total
+        self.enabled = enabled
+        self.width = 0
+
+    def show(self, index: int, label: str) -> None:
+        if not self.enabled:
+            return
+        import shutil
+
+        columns = shutil.get_terminal_size((80, 24)).columns
+        line = f"[{index}/{self.total}] {label}"[: max(columns - 1, 10)]
+        sys.stderr.write("\r" + line.ljust(self.width))
+        sys.stderr.flush()
+        self.width = len(line)
+
+    def clear(self) -> None:
+        if self.enabled and self.width:
+            sys.stderr.write("\r" + " " * self.width + "\r")
+            sys.stderr.flush()
+            self.width = 0
 
 
 def _set_mode(tmp: Path, path: Path) -> None:

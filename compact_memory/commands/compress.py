@@ -183,7 +183,7 @@ def _compress_single(
 ) -> int:
     from compact_memory import io
 
-    _refuse_clobbering([p for p in (output_file, output_trace) if p is not None], [file] if file else [], force)
+    io.refuse_clobbering([p for p in (output_file, output_trace) if p is not None], [file] if file else [], force)
     if file is not None:
         outcome = compress_one(str(file), io.read_text_file(file, codec))
     elif text == "-":
@@ -226,7 +226,7 @@ def _compress_directory(
                          hint=f"use --pattern to choose other names{deeper}")
     targets = {rel: (output_dir / rel if output_dir is not None else None) for rel in found}
     planned = [p for p in targets.values() if p is not None] + ([output_trace] if output_trace else [])
-    _refuse_clobbering(planned, [directory / rel for rel in found], force)
+    io.refuse_clobbering(planned, [directory / rel for rel in found], force)
     outcomes = _compress_tree(directory, found, targets, codec, compress_one, as_json=as_json, force=force)
     if output_trace is not None:
         traces = [{"input": o.label, "trace": _trace_dict(o)} for o in outcomes if o.error is None]
@@ -251,7 +251,7 @@ def _compress_tree(
 ) -> list[Outcome]:
     from compact_memory import io
 
-    progress = Progress(len(found), enabled=sys.stderr is not None and sys.stderr.isatty())
+    progress = io.Progress(len(found), enabled=sys.stderr is not None and sys.stderr.isatty())
     outcomes: list[Outcome] = []
     printed = False
     try:
@@ -346,32 +346,6 @@ def find_files(
     return sorted(found, key=lambda p: p.parts)
 
 
-class Progress:
-    """A one-line ``[i/n] file`` counter on stderr, redrawn with carriage returns."""
-
-    def __init__(self, total: int, *, enabled: bool) -> None:
-        self.total = total
-        self.enabled = enabled
-        self.width = 0
-
-    def show(self, index: int, label: str) -> None:
-        if not self.enabled:
-            return
-        import shutil
-
-        columns = shutil.get_terminal_size((80, 24)).columns
-        line = f"[{index}/{self.total}] {label}"[: max(columns - 1, 10)]
-        sys.stderr.write("\r" + line.ljust(self.width))
-        sys.stderr.flush()
-        self.width = len(line)
-
-    def clear(self) -> None:
-        if self.enabled and self.width:
-            sys.stderr.write("\r" + " " * self.width + "\r")
-            sys.stderr.flush()
-            self.width = 0
-
-
 def _check_combinations(
     text: str | None,
     directory: Path | None,
@@ -410,42 +384,6 @@ def _check_is_dir(path: Path) -> None:
         raise InputError(f"{path}: no such directory")
     if not path.is_dir():
         raise InputError(f"{path}: is a file, not a directory", hint="use --file to compress one file")
-
-
-def _refuse_clobbering(outputs: Sequence[Path], inputs: Sequence[Path], force: bool) -> None:
-    """Fail before any work if an output would replace an input, a directory or (without --force) a file."""
-    seen: dict[Path, Path] = {}
-    for out in outputs:
-        resolved = out.resolve()
-        if resolved in seen:
-            raise UsageError(f"{seen[resolved]} and {out} are the same output file")
-        seen[resolved] = out
-        if out.is_dir():
-            raise CompactMemoryError(f"{out}: is a directory; cannot write an output file there")
-    input_files = {p.resolve() for p in inputs}
-    input_ids = {ident for ident in map(_file_id, inputs) if ident is not None}
-    for out in outputs:
-        if out.resolve() in input_files or _file_id(out) in input_ids:
-            raise CompactMemoryError(f"{out} is an input file; refusing to overwrite it",
-                                     hint="write the output somewhere else")
-    existing = [out for out in outputs if out.exists() or out.is_symlink()]
-    if existing and not force:
-        more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
-        names = ", ".join(str(p) for p in existing[:3]) + more
-        many = len(existing) > 1
-        raise CompactMemoryError(
-            f"{names} already exist{'' if many else 's'}",
-            hint=f"pass --force to replace {'them' if many else 'it'}",
-        )
-
-
-def _file_id(path: Path) -> tuple[int, int] | None:
-    """Device and inode, so hard links and symlinks to an input are recognised too."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_dev, st.st_ino) if st.st_ino else None
 
 
 def _make_dirs(path: Path) -> None:
