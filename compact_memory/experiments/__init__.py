@@ -1,0 +1,1 @@
+"""Running a strategy package's experiments: datasets, metrics, results."""
