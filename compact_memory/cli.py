@@ -19,6 +19,10 @@ DEV_COMMANDS = (
     "list_strategies",
     "create_strategy_package",
     "validate_strategy_package",
+    "run_package_experiment",
+    "search",
+    "install_strategy_package",
+    "uninstall_strategy_package",
 )
 
 

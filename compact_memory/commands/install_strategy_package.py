@@ -1,0 +1,149 @@
+"""``compact-memory dev install-strategy-package PATH``: validate a directory package, then copy it in."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from compact_memory.community.install import Outcome
+    from compact_memory.validation.findings import Finding
+
+JSON_FORMAT_VERSION = 1
+SECURITY_NOTE = (
+    "note: a strategy package is Python code that runs with your permissions whenever its strategy is used. "
+    "compact-memory checks its files without running them, but cannot tell whether the code is safe: "
+    "install only packages you trust, after reading their code."
+)
+# A dependency that is not installed yet does not make the package's files wrong:
+# these stay warnings (with the pip line to run) while every other warning blocks.
+ENVIRONMENT_CODES = frozenset({"CM601", "CM602"})
+
+
+def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "install-strategy-package",
+        parents=parents,
+        help="validate a directory strategy package and copy it into the user plugin directory",
+        description=(
+            "Validate the strategy package in PATH (static checks, warnings count as errors; no code runs) and "
+            "copy it into the user plugin directory, or --to DIR, as DIR/<strategy_id>. Nothing changes when "
+            "validation fails. An installed package is replaced only with --upgrade and a newer version."
+        ),
+        epilog="Exit codes: 0 installed (or already installed), 1 refused or failed, 2 usage error, 130 interrupted.",
+    )
+    parser.add_argument("path", metavar="PATH", help="the package directory (holding strategy_package.yaml)")
+    parser.add_argument("--to", metavar="DIR", help="install into this plugin directory instead (it must exist)")
+    parser.add_argument("--upgrade", action="store_true",
+                        help="replace an installed copy when this version is newer")
+    parser.add_argument("--force", action="store_true",
+                        help="replace an installed copy whatever its version, changes or origin")
+    parser.add_argument("--json", action="store_true", help="print a JSON document on stdout")
+    parser.set_defaults(handler=lambda a: run(a.path, to=a.to, upgrade=a.upgrade, force=a.force, as_json=a.json))
+
+
+def plugin_root(to: str | None, *, create: bool) -> Path:
+    """``--to DIR`` (which must exist), else the user plugin directory."""
+    from compact_memory.errors import CompactMemoryError
+    from compact_memory.plugins.settings import user_plugin_dir
+
+    if to is not None:
+        root = Path(to).expanduser()
+        if not root.is_dir():
+            raise CompactMemoryError(f"{to}: no such directory", hint="create it first, or leave out --to")
+        return root
+    root = user_plugin_dir()
+    if create:
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CompactMemoryError(f"cannot create the plugin directory {root}: {exc.strerror or exc}") from None
+    return root
+
+
+def run(path: str, *, to: str | None = None, upgrade: bool = False, force: bool = False,
+        as_json: bool = False) -> int:
+    from compact_memory.community.install import install
+    from compact_memory.errors import CompactMemoryError
+    from compact_memory.manifest import MANIFEST_NAME
+
+    source = Path(path)
+    if not (source / MANIFEST_NAME).is_file():
+        what = "no such directory" if not source.exists() else f"no {MANIFEST_NAME} in this directory"
+        raise CompactMemoryError(f"{path}: {what}",
+                                 hint="pass a strategy package directory (the one holding strategy_package.yaml)")
+    plugin_root(to, create=False)  # a bad --to fails before any work
+    print(SECURITY_NOTE, file=sys.stderr)
+    blocking, warnings, data = _validate(source)
+    for finding in blocking + warnings:
+        from compact_memory.validation.report import text_line
+
+        print(text_line(finding), file=sys.stderr)
+    if blocking:
+        print(f"error: {path} failed validation ({len(blocking)} problem{'s' if len(blocking) != 1 else ''}); "
+              "nothing was installed", file=sys.stderr)
+        if as_json:
+            _dump({"result": "invalid", "findings": [f.to_json() for f in blocking + warnings]})
+        return 1
+    root = plugin_root(to, create=True)
+    outcome = install(source.absolute(), root, strategy_id=data["strategy_id"], version=data["version"],
+                      upgrade=upgrade, force=force)
+    if as_json:
+        _dump({"result": outcome.action, **outcome.to_json(), "findings": [f.to_json() for f in warnings]})
+    else:
+        _print(outcome, data)
+    _check_active(outcome, root)
+    return 0
+
+
+def _validate(source: Path) -> tuple[list[Finding], list[Finding], dict[str, Any]]:
+    """(blocking findings, warnings to show, manifest data) from the static checks."""
+    from compact_memory.validation.codes import ERROR, WARNING
+    from compact_memory.validation.package import validate
+
+    report = validate([str(source)], import_mode="skip", strict=False)
+    findings = report.all_findings()
+    blocking = [f for f in findings if f.severity == ERROR
+                or (f.severity == WARNING and f.code not in ENVIRONMENT_CODES)]
+    for f in blocking:
+        f.severity = ERROR
+    warnings = [f for f in findings if f.severity == WARNING]
+    data = report.packages[0].data if report.packages else {}
+    return blocking, warnings, data
+
+
+def _print(outcome: Outcome, data: dict[str, Any]) -> None:
+    from compact_memory.community.install import UNCHANGED, UPGRADED
+
+    name = data.get("display_name") or outcome.strategy_id
+    if outcome.action == UNCHANGED:
+        print(f"{outcome.strategy_id} {outcome.version} ({name}) is already installed at {outcome.path}; "
+              "nothing changed")
+        return
+    verb = f"upgraded from {outcome.previous_version or '?'} to" if outcome.action == UPGRADED else "installed"
+    print(f"{verb} {outcome.strategy_id} {outcome.version} ({name}) in {outcome.path}:")
+    for name in outcome.files:
+        print(f"  {name}")
+    print(f"use it: compact-memory compress --strategy {outcome.strategy_id} --file FILE --budget N")
+
+
+def _check_active(outcome: Outcome, root: Path) -> None:
+    """Say so when the installed copy will not be the one used."""
+    from compact_memory import console
+    from compact_memory.plugins.registry import _resolved
+
+    groups, _ = _resolved()
+    mine = [c for c in groups.get(outcome.strategy_id, []) if c.path is not None
+            and c.path.resolve() == outcome.path.resolve()]
+    if not mine:
+        console.warn(f"{root} is not searched for plugins; add it to COMPACT_MEMORY_PLUGINS_PATH to use "
+                     f"{outcome.strategy_id}")
+    elif mine[0].status != "active":
+        console.warn(f"{outcome.strategy_id} is installed but not active: {mine[0].status_text()}")
+
+
+def _dump(doc: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps({"format_version": JSON_FORMAT_VERSION, **doc}, indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,87 @@
+"""``compact-memory dev search [QUERY]``: find shared strategies in the community index, offline."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from compact_memory.community.index import Index
+    from compact_memory.community.search import Hit
+
+JSON_FORMAT_VERSION = 1
+
+
+def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "search",
+        parents=parents,
+        help="search the community index of shared strategies (offline) and show which are installed",
+        description=(
+            "Search the community strategy index shipped with this compact-memory, and index files given with "
+            "--index, for entries whose id, name, description, tags or authors contain every word of QUERY. "
+            "Each result says whether the strategy is installed and active here. No network access; no plugin "
+            "code runs. See docs/community_strategies.md."
+        ),
+        epilog="Exit codes: 0 success, 1 an index has errors, 2 usage error, 130 interrupted.",
+    )
+    parser.add_argument("query", nargs="*", metavar="QUERY", help="words to look for (all must match); none lists all")
+    parser.add_argument("--index", action="append", default=[], metavar="FILE", dest="indexes",
+                        help="also search this index file (repeatable); its entries win over the shipped index's")
+    parser.add_argument("--json", action="store_true", help="print a JSON document (see docs/community_strategies.md)")
+    parser.set_defaults(handler=lambda a: run(" ".join(a.query), indexes=a.indexes, as_json=a.json))
+
+
+def run(query: str, *, indexes: list[str], as_json: bool) -> int:
+    from compact_memory.community import search
+    from compact_memory.community.index import load_index, shipped_index_path
+    from compact_memory.plugins.registry import _resolved
+
+    loaded = [load_index(shipped_index_path())]
+    loaded += [load_index(Path(path)) for path in indexes]
+    findings = [f for index in loaded for f in index.findings]
+    hits = search.match(search.merge([index.entries for index in loaded]), query)
+    groups, _ = _resolved()
+    search.attach_installed(hits, groups)
+    if findings:
+        from compact_memory.validation.report import text_line
+
+        for finding in findings:
+            print(text_line(finding), file=sys.stderr)
+    if as_json:
+        _write_json(query, loaded, hits)
+    else:
+        _write_text(query, loaded, hits)
+    return 1 if any(not index.passed for index in loaded) else 0
+
+
+def _write_json(query: str, loaded: list[Index], hits: list[Hit]) -> None:
+    doc = {
+        "format_version": JSON_FORMAT_VERSION,
+        "query": query,
+        "indexes": [{"path": str(index.path), "shipped": i == 0, "entries": len(index.entries),
+                     "errors": index.errors} for i, index in enumerate(loaded)],
+        "results": [hit.to_json() for hit in hits],
+        "findings": [f.to_json() for index in loaded for f in index.findings],
+    }
+    sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+
+def _write_text(query: str, loaded: list[Index], hits: list[Hit]) -> None:
+    for hit in hits:
+        e = hit.entry
+        print(f"{e.id}  {e.display_name}  {e.version}")
+        print(f"    {e.description}")
+        if e.tags:
+            print(f"    tags: {', '.join(e.tags)}")
+        print(f"    status: {hit.status_text()}")
+        for i, command in enumerate(e.install_commands()):
+            print(f"    {'install: ' if i == 0 else '         '}{command}")
+    entries = sum(len(index.entries) for index in loaded)
+    what = f"matching {query!r}" if query.strip() else "listed"
+    count = len(hits)
+    print(f"{count} strateg{'y' if count == 1 else 'ies'} {what} ({entries} in {len(loaded)} "
+          f"index{'es' if len(loaded) != 1 else ''})", file=sys.stderr)

@@ -1,0 +1,51 @@
+"""``compact-memory dev uninstall-strategy-package ID``: remove exactly what install-strategy-package wrote."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+JSON_FORMAT_VERSION = 1
+
+
+def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "uninstall-strategy-package",
+        parents=parents,
+        help="remove a strategy package installed with install-strategy-package",
+        description=(
+            "Remove the files that install-strategy-package put in the user plugin directory (or --from DIR) "
+            "for strategy ID. Refuses a directory it did not install, or whose files were changed since, "
+            "unless --force. Files added later are kept."
+        ),
+        epilog="Exit codes: 0 removed, 1 refused or failed, 2 usage error, 130 interrupted.",
+    )
+    parser.add_argument("strategy_id", metavar="ID", help="the strategy id (the installed directory's name)")
+    parser.add_argument("--from", metavar="DIR", dest="from_dir",
+                        help="the plugin directory it was installed into with --to")
+    parser.add_argument("--force", action="store_true",
+                        help="remove the whole directory even if compact-memory did not install it or it changed")
+    parser.add_argument("--json", action="store_true", help="print a JSON document on stdout")
+    parser.set_defaults(handler=lambda a: run(a.strategy_id, from_dir=a.from_dir, force=a.force, as_json=a.json))
+
+
+def run(strategy_id: str, *, from_dir: str | None = None, force: bool = False, as_json: bool = False) -> int:
+    from compact_memory import console
+    from compact_memory.commands.install_strategy_package import plugin_root
+    from compact_memory.community.install import uninstall
+
+    root = plugin_root(from_dir, create=False)
+    outcome = uninstall(strategy_id, root, force=force)
+    if as_json:
+        doc = {"format_version": JSON_FORMAT_VERSION, "result": outcome.action, **outcome.to_json()}
+        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    else:
+        print(f"uninstalled {outcome.strategy_id} {outcome.version} from {outcome.path} "
+              f"({len(outcome.files)} file{'s' if len(outcome.files) != 1 else ''} removed)")
+    if outcome.kept:
+        shown = ", ".join(outcome.kept[:5]) + (f" and {len(outcome.kept) - 5} more" if len(outcome.kept) > 5 else "")
+        console.warn(f"kept {len(outcome.kept)} file(s) that were not installed by compact-memory in "
+                     f"{outcome.path}: {shown}")
+    return 0
