@@ -15,30 +15,21 @@ exits 1 when missed.
 from __future__ import annotations
 
 import argparse
-import gc
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
+
+from common import pydoc_text, seconds
 
 TARGET_RATIO = 1.3
 BUDGETS = [100, 1000]
 
 
 def documents(count: int, kilobytes: int) -> list[str]:
-    from pydoc_data.topics import topics
-
-    text = "\n\n".join(topics[key] for key in sorted(topics))
     size = kilobytes * 1000
+    text = pydoc_text(count * size)
     return [text[i * size:(i + 1) * size] for i in range(count)]
-
-
-def seconds(call: Callable[[], object]) -> float:
-    gc.collect()
-    started = time.perf_counter()
-    call()
-    return time.perf_counter() - started
 
 
 def main(argv: list[str] | None = None) -> int:

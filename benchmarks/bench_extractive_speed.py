@@ -21,35 +21,15 @@ Exits 1 when a target is missed.
 from __future__ import annotations
 
 import argparse
-import gc
 import re
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
+
+from common import median_seconds, pydoc_text
 
 TARGET_MB_PER_S = 1.0
 TARGET_REGEX_RATIO = 10.0
 TARGET_LEXRANK_SPEEDUP = 50.0
-
-
-def build_text(megabytes: float) -> str:
-    from pydoc_data.topics import topics
-
-    unit = "\n\n".join(topics[key] for key in sorted(topics))
-    size = int(megabytes * 1_000_000)
-    return (unit * (size // len(unit) + 1))[:size]
-
-
-def median_seconds(call: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        started = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     from compact_memory.tokenizers import get_tokenizer
 
     tok = get_tokenizer(args.tokenizer)
-    text = build_text(args.mb)
+    text = pydoc_text(int(args.mb * 1_000_000))
     megabytes = len(text.encode("utf-8")) / 1e6
     strategy = ExtractiveStrategy()
     pattern = re.compile(r"\w+|[^\w\s]")
