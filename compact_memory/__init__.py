@@ -7,7 +7,9 @@ dependencies.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing costs a few ms at startup; only the type checker needs it
+if TYPE_CHECKING:
+    from typing import Any
 
 __version__ = "0.1.0"
 

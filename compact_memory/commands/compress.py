@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compact_memory.commands import RawDescriptionFormatter
 from compact_memory.errors import CompactMemoryError, InputError, UsageError
 
 if TYPE_CHECKING:
@@ -58,14 +59,14 @@ def _budget(raw: str) -> int:
     return value
 
 
-def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
     parser = commands.add_parser(
         "compress",
         parents=parents,
-        help="compress text to a token budget",
+        help=summary,
         description="Compress text, a file or every matching file of a directory to at most --budget tokens.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=RawDescriptionFormatter,
     )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--text", metavar="TEXT", help="the text to compress; '-' reads standard input")

@@ -24,11 +24,11 @@ from compact_memory.scaffold import PackageNames, derive_names, problems
 TEMPLATE = ("templates", "strategy_package")
 
 
-def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
     parser = commands.add_parser(
         "create-strategy-package",
         parents=parents,
-        help="generate a new strategy package (tests, pre-commit and CI included)",
+        help=summary,
         description=(
             "Generate a strategy package from the cookiecutter template. From --name "
             "compact_memory_my_strategy it derives the id my_strategy and the class MyStrategy; "

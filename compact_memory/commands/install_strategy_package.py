@@ -23,11 +23,11 @@ SECURITY_NOTE = (
 ENVIRONMENT_CODES = frozenset({"CM601", "CM602"})
 
 
-def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
     parser = commands.add_parser(
         "install-strategy-package",
         parents=parents,
-        help="validate a directory strategy package and copy it into the user plugin directory",
+        help=summary,
         description=(
             "Validate the strategy package in PATH (static checks, warnings count as errors; no code runs) and "
             "copy it into the user plugin directory, or --to DIR, as DIR/<strategy_id>. Nothing changes when "

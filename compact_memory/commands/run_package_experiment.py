@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compact_memory.commands import RawDescriptionFormatter
+
 if TYPE_CHECKING:
     from compact_memory.compression.strategies_abc import CompressionStrategy
     from compact_memory.experiments.report import ExperimentRun
@@ -34,15 +36,15 @@ exit codes: 0 success, 1 a run failed (the strategy raised; the other runs go
 """
 
 
-def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
     parser = commands.add_parser(
         "run-package-experiment",
         parents=parents,
-        help="run a strategy package's experiments and compare it with baseline strategies",
+        help=summary,
         description="Compress a package's experiment datasets at each budget with its strategy and with baseline "
                     "strategies; report compression, budget use, quality, speed and memory.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=RawDescriptionFormatter,
     )
     parser.add_argument("path", type=Path, metavar="PATH", help="the strategy package directory")
     parser.add_argument("--experiment", metavar="NAME",

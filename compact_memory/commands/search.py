@@ -15,11 +15,11 @@ if TYPE_CHECKING:
 JSON_FORMAT_VERSION = 1
 
 
-def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
     parser = commands.add_parser(
         "search",
         parents=parents,
-        help="search the community index of shared strategies (offline) and show which are installed",
+        help=summary,
         description=(
             "Search the community strategy index shipped with this compact-memory, and index files given with "
             "--index, for entries whose id, name, description, tags or authors contain every word of QUERY. "

@@ -10,11 +10,11 @@ from typing import Any
 JSON_FORMAT_VERSION = 1
 
 
-def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
     parser = commands.add_parser(
         "uninstall-strategy-package",
         parents=parents,
-        help="remove a strategy package installed with install-strategy-package",
+        help=summary,
         description=(
             "Remove the files that install-strategy-package put in the user plugin directory (or --from DIR) "
             "for strategy ID. Refuses a directory it did not install, or whose files were changed since, "

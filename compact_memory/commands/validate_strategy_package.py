@@ -13,11 +13,11 @@ FORMATS = ("text", "json", "github")
 IMPORT_MODES = ("auto", "skip", "require")
 
 
-def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
     parser = commands.add_parser(
         "validate-strategy-package",
         parents=parents,
-        help="check strategy packages: manifest, files, class, experiments (see docs/validator.md)",
+        help=summary,
         description=(
             "Check strategy packages and report every problem with file:line:col, a stable code and a hint. "
             "A PATH is a package directory, any file inside one, or a directory of packages. No plugin code "
