@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # no typing/dataclasses: listing strategies starts fast
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 MANIFEST_NAME = "strategy_package.yaml"
 MAX_MANIFEST_BYTES = 1_000_000
@@ -22,12 +24,12 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
-@dataclass
 class Manifest:
-    path: Path
-    data: dict[str, Any] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.data: dict[str, Any] = {}
+        self.errors: list[str] = []
+        self.warnings: list[str] = []
 
     def get(self, key: str) -> Any:
         return self.data.get(key)

@@ -7,17 +7,15 @@ CompressionStrategy, CompressedMemory, CompressionTrace``) keep working.
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from compact_memory.compression.trace import CompressionTrace
+from compact_memory.plugins import ID_PATTERN
 
-__all__ = ["CompressedMemory", "CompressionStrategy", "CompressionTrace", "Param", "TextOrChunks"]
-
-ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+__all__ = ["ID_PATTERN", "CompressedMemory", "CompressionStrategy", "CompressionTrace", "Param", "TextOrChunks"]
 
 TextOrChunks = str | Sequence[str]
 

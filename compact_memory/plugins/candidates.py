@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+TYPE_CHECKING = False  # no typing/dataclasses: listing strategies starts fast
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 BUILTIN = "builtin"
 REGISTERED = "registered"
@@ -22,23 +23,43 @@ SOURCE_LABEL = {
 }
 
 
-@dataclass
 class Candidate:
-    id: str
-    source: str
-    origin: str
-    order: int
-    display_name: str | None = None
-    version: str | None = None
-    module: str | None = None
-    attr: str | None = None
-    path: Path | None = None
-    overrides_builtin: bool = False
-    error: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    status: str = "active"
-    reason: str = ""
-    obj: Any = None  # the class, for built-ins already imported and registered ones
+    def __init__(
+        self,
+        id: str,
+        source: str,
+        origin: str,
+        order: int,
+        display_name: str | None = None,
+        version: str | None = None,
+        module: str | None = None,
+        attr: str | None = None,
+        path: Path | None = None,
+        overrides_builtin: bool = False,
+        error: str | None = None,
+        warnings: list[str] | None = None,
+        status: str = "active",
+        reason: str = "",
+        obj: Any = None,
+    ) -> None:
+        self.id = id
+        self.source = source
+        self.origin = origin
+        self.order = order
+        self.display_name = display_name
+        self.version = version
+        self.module = module
+        self.attr = attr
+        self.path = path
+        self.overrides_builtin = overrides_builtin
+        self.error = error
+        self.warnings: list[str] = [] if warnings is None else warnings
+        self.status = status
+        self.reason = reason
+        self.obj = obj  # the class, for built-ins already imported and registered ones
+
+    def __repr__(self) -> str:
+        return f"Candidate({self.id!r}, {self.source}, {self.origin!r}, status={self.status!r})"
 
     @property
     def is_plugin(self) -> bool:

@@ -9,23 +9,25 @@ from __future__ import annotations
 import os
 import re
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from compact_memory.compression.strategies_abc import ID_PATTERN
 from compact_memory.manifest import MANIFEST_NAME, read_manifest
+from compact_memory.plugins import ID_PATTERN
 from compact_memory.plugins.candidates import BUILTIN, ENTRY_POINT, LOCAL, Candidate
 from compact_memory.plugins.settings import ENTRY_POINT_GROUP, PluginSettings
+
+TYPE_CHECKING = False  # typing costs a few ms at startup
+if TYPE_CHECKING:
+    from typing import Any
 
 _ID_LINE = re.compile(r"^strategy_id:[ \t]*[\"']?([a-z][a-z0-9_]{0,63})[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
 VALIDATE_HINT = "run: compact-memory dev validate-strategy-package {path}"
 
 
-@dataclass
 class Discovery:
-    candidates: list[Candidate] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.candidates: list[Candidate] = []
+        self.notes: list[str] = []
 
 
 def discover(settings: PluginSettings | None = None) -> Discovery:
@@ -165,25 +167,18 @@ def _str(value: Any) -> str | None:
 
 
 def _entry_points(found: Discovery) -> None:
-    from importlib.metadata import entry_points
+    from compact_memory.plugins.entry_points import entry_points
 
-    eps = entry_points(group=ENTRY_POINT_GROUP)
-    rows = []
-    for ep in eps:
-        dist = getattr(ep, "dist", None)
-        dist_name = dist.metadata["Name"] if dist is not None else "?"
-        dist_version = dist.version if dist is not None else "?"
-        rows.append((str(dist_name).lower(), ep.value, ep, dist, f"{dist_name}=={dist_version}", dist_version))
-    rows.sort(key=lambda row: (row[0], row[1]))
-    for order, (_, _, ep, dist, origin, dist_version) in enumerate(rows):
+    rows = sorted(entry_points(ENTRY_POINT_GROUP), key=lambda ep: (ep.dist_name.lower(), ep.value))
+    for order, ep in enumerate(rows):
         module, _, attr = ep.value.partition(":")
         candidate = Candidate(
             id=ep.name,
             source=ENTRY_POINT,
-            origin=origin,
+            origin=f"{ep.dist_name}=={ep.dist_version}",
             order=order,
             display_name=None,
-            version=dist_version,
+            version=ep.dist_version,
             module=module.strip(),
             attr=attr.strip() or None,
         )
@@ -194,19 +189,15 @@ def _entry_points(found: Discovery) -> None:
             )
         elif not candidate.attr:
             candidate.error = f"entry point {ep.name} = {ep.value!r} names no class (use 'module:Class')"
-        _read_shipped_manifest(candidate, dist)
+        _read_shipped_manifest(candidate, ep.location)
         found.candidates.append(candidate)
 
 
-def _read_shipped_manifest(candidate: Candidate, dist: Any) -> None:
+def _read_shipped_manifest(candidate: Candidate, location: str | None) -> None:
     """A package may ship its strategy_package.yaml next to the module."""
-    if dist is None or not candidate.module or "." not in candidate.module:
+    if location is None or not candidate.module or "." not in candidate.module:
         return
-    package_dir = candidate.module.rsplit(".", 1)[0].replace(".", "/")
-    try:
-        path = Path(str(dist.locate_file(f"{package_dir}/{MANIFEST_NAME}")))
-    except Exception:  # a dist without a location
-        return
+    path = Path(location, *candidate.module.split(".")[:-1], MANIFEST_NAME)
     if not path.is_file():
         return
     manifest = read_manifest(path)

@@ -6,10 +6,14 @@ import difflib
 from collections import defaultdict
 
 from compact_memory import console
-from compact_memory.compression.strategies_abc import ID_PATTERN, CompressionStrategy
 from compact_memory.errors import StrategyNotFoundError, UsageError
+from compact_memory.plugins import ID_PATTERN
 from compact_memory.plugins.candidates import BUILTIN, LOCAL, REGISTERED, Candidate
 from compact_memory.plugins.settings import PluginSettings
+
+TYPE_CHECKING = False  # the contract (dataclasses, typing) loads only when a strategy is used
+if TYPE_CHECKING:
+    from compact_memory.compression.strategies_abc import CompressionStrategy
 
 _REGISTERED: dict[str, tuple[type[CompressionStrategy], bool]] = {}
 
@@ -21,6 +25,8 @@ def register_compression_strategy(cls: type[CompressionStrategy], *, override_bu
     ``override_builtin=True``. Registering a second class under one id is an
     error naming both.
     """
+    from compact_memory.compression.strategies_abc import CompressionStrategy
+
     if not (isinstance(cls, type) and issubclass(cls, CompressionStrategy)):
         raise UsageError(f"{cls!r} is not a CompressionStrategy subclass")
     sid = getattr(cls, "id", None)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from compact_memory.plugins import DISABLE_ENV, ENTRY_POINT_GROUP, PATH_ENV
@@ -13,12 +12,26 @@ __all__ = ["DISABLE_ENV", "ENTRY_POINT_GROUP", "PATH_ENV", "PluginSettings", "us
 _ALL = {"1", "all", "*", "true", "yes"}
 
 
-@dataclass(frozen=True)
 class PluginSettings:
-    plugin_paths: tuple[Path, ...]
-    user_dir: Path | None
-    disable_all: bool = False
-    disabled_ids: frozenset[str] = field(default_factory=frozenset)
+    def __init__(
+        self,
+        plugin_paths: tuple[Path, ...],
+        user_dir: Path | None,
+        disable_all: bool = False,
+        disabled_ids: frozenset[str] = frozenset(),
+    ) -> None:
+        self.plugin_paths = plugin_paths
+        self.user_dir = user_dir
+        self.disable_all = disable_all
+        self.disabled_ids = disabled_ids
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PluginSettings):
+            return NotImplemented
+        return vars(self) == vars(other)
+
+    def __hash__(self) -> int:
+        return hash((self.plugin_paths, self.user_dir, self.disable_all, self.disabled_ids))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> PluginSettings:

@@ -6,15 +6,15 @@ read, so only the strategy actually used is imported.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
 class BuiltinSpec:
-    id: str
-    module: str
-    class_name: str
-    display_name: str
+    __slots__ = ("class_name", "display_name", "id", "module")
+
+    def __init__(self, id: str, module: str, class_name: str, display_name: str) -> None:
+        self.id = id
+        self.module = module
+        self.class_name = class_name
+        self.display_name = display_name
 
 
 BUILTINS: tuple[BuiltinSpec, ...] = (

@@ -1,0 +1,131 @@
+"""Entry points of installed distributions, read straight from their metadata directories.
+
+``importlib.metadata`` imports the ``email`` package to parse every
+distribution's METADATA, which costs about as much as the rest of
+``list-strategies``. Listing needs only ``entry_points.txt`` and the Name and
+Version headers, so this module reads those with the same rules as
+``importlib.metadata.entry_points()``: every ``*.dist-info`` and
+``*.egg-info`` directory on ``sys.path``, in path order, the first
+distribution of each normalized name winning. Where those rules may not
+hold (a zip file on ``sys.path``, a meta path finder of its own that
+provides distributions) it asks ``importlib.metadata`` instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+
+class EntryPoint:
+    __slots__ = ("dist_name", "dist_version", "location", "name", "value")
+
+    def __init__(self, name: str, value: str, dist_name: str, dist_version: str, location: str | None) -> None:
+        self.name = name
+        self.value = value
+        self.dist_name = dist_name
+        self.dist_version = dist_version
+        self.location = location  # the directory that holds the distribution's files, if known
+
+
+def entry_points(group: str, path: list[str] | None = None) -> list[EntryPoint]:
+    """The entry points of ``group``, in no particular order."""
+    path = sys.path if path is None else path
+    if not _plain(path):
+        return _from_importlib(group)
+    found: list[EntryPoint] = []
+    seen: set[str] = set()
+    for entry in path:
+        directory = entry or "."
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            continue
+        for name in names:
+            stem, ext = os.path.splitext(name)
+            if ext.lower() not in (".dist-info", ".egg-info"):
+                continue
+            meta_dir = os.path.join(directory, name)
+            if not os.path.isdir(meta_dir):
+                continue  # a single-file egg-info declares no entry points
+            key = _normalize(stem.partition("-")[0])
+            if key in seen:
+                continue
+            seen.add(key)
+            found.extend(_read(meta_dir, ext.lower(), group, directory))
+    return found
+
+
+def _plain(path: list[str]) -> bool:
+    """Whether every distribution comes from a directory on ``path`` that this module can read."""
+    from importlib.machinery import PathFinder
+
+    for finder in sys.meta_path:
+        if hasattr(finder, "find_distributions") and finder is not PathFinder:
+            return False
+    return all(not os.path.isfile(entry or ".") for entry in path)
+
+
+def _read(meta_dir: str, ext: str, group: str, location: str) -> list[EntryPoint]:
+    try:
+        with open(os.path.join(meta_dir, "entry_points.txt"), encoding="utf-8") as handle:
+            points = _section(handle.read(), group)
+    except (OSError, UnicodeDecodeError):
+        return []
+    if not points:
+        return []
+    name, version = _name_and_version(os.path.join(meta_dir, "METADATA" if ext == ".dist-info" else "PKG-INFO"))
+    return [EntryPoint(key, value, name, version, location) for key, value in points]
+
+
+def _section(text: str, group: str) -> list[tuple[str, str]]:
+    """``name = value`` lines of section ``[group]``, as importlib.metadata reads them."""
+    points: list[tuple[str, str]] = []
+    current = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1].strip()
+        elif current == group:
+            key, _, value = line.partition("=")
+            points.append((key.strip(), value.strip()))
+    return points
+
+
+def _name_and_version(metadata: str) -> tuple[str, str]:
+    """The Name and Version headers (the header block ends at the first empty line)."""
+    headers: dict[str, str] = {}
+    try:
+        with open(metadata, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if not line.strip():
+                    break
+                key, sep, value = line.partition(":")
+                if sep and key in ("Name", "Version") and key not in headers:
+                    headers[key] = value.strip()
+    except OSError:
+        pass
+    return headers.get("Name", "?"), headers.get("Version", "?")
+
+
+def _normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def _from_importlib(group: str) -> list[EntryPoint]:
+    from importlib.metadata import entry_points as stdlib_entry_points
+
+    found = []
+    for ep in stdlib_entry_points(group=group):
+        dist = getattr(ep, "dist", None)
+        try:
+            location = str(dist.locate_file("")) if dist is not None else None
+        except Exception:  # a distribution without files on disk
+            location = None
+        name = str(dist.metadata["Name"]) if dist is not None else "?"
+        version = str(dist.version) if dist is not None else "?"
+        found.append(EntryPoint(ep.name, ep.value, name, version, location))
+    return found
