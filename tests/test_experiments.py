@@ -194,7 +194,7 @@ def test_sample_package_with_json_and_plot(tmp_path: Path) -> None:
     assert exp["name"] == "release-notes" and exp["query"] == "how do I upgrade?"
     budgets = [0, 40, 120, 300, 2000]
     assert [(s["variant"], s["budget"]) for s in exp["summary"]] == [
-        (v, b) for v in ("section_digest", "truncate") for b in budgets]
+        (v, b) for v in ("section_digest", "truncate", "extractive") for b in budgets]
     for line in exp["summary"]:
         assert line["budget_compliance"] == 1.0 and line["failed"] == 0
         assert line["output_tokens"] <= line["budget"]
@@ -213,8 +213,8 @@ def test_freshly_generated_package(tmp_path: Path) -> None:
                      env={"PYTHONDONTWRITEBYTECODE": "1"})
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
-    assert {r["variant"] for r in rows} == {"x", "truncate"}
-    assert len(rows) == 2 * 4  # two variants, budgets [0, 25, 60, 400], one document
+    assert {r["variant"] for r in rows} == {"x", "truncate", "extractive"}
+    assert len(rows) == 3 * 4  # three variants, budgets [0, 25, 60, 400], one document
     assert all(r["status"] == "ok" and int(r["output_tokens"]) <= int(r["budget"]) for r in rows)
 
 
