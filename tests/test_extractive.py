@@ -120,6 +120,11 @@ PROSE = (
             ],
             id="hard-wrapped-prose",
         ),
+        pytest.param(
+            "The team measured it in\n2025. Keeping the head won.\nSteps:\n1. read\n2. count\n- done",
+            ["The team measured it in\n2025.", "Keeping the head won.", "Steps:", "1. read", "2. count", "- done"],
+            id="a-number-wrapped-to-a-line-start-is-no-list-item",
+        ),
     ],
 )
 def test_sentence_split(text: str, expected: list[str]) -> None:

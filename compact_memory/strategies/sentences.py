@@ -17,7 +17,9 @@ The rules, line by line:
   (``---``, ``===``), a table row (``| a | b |``) and an interactive prompt
   line (``>>> x``) are each one unit of their own.
 - A list item (``- x``, ``* x``, ``+ x``, ``1. x``, ``2) x``) starts a new
-  paragraph; its indented continuation lines belong to it.
+  paragraph; its indented continuation lines belong to it. Inside prose, a
+  line starting with a number other than 1 (``2025. The``) continues the
+  sentence: as in CommonMark, only a list starting at 1 interrupts a paragraph.
 - Other lines form paragraphs, ended by blank lines; a paragraph is split into
   sentences that may span line breaks (hard-wrapped prose).
 
@@ -167,6 +169,8 @@ class _Splitter:
                 pos = next_pos
                 continue
             match = _STRUCTURE.match(stripped) if stripped[0] in _STRUCTURE_START else None
+            if match is not None and match.lastgroup == "item" and self._continues_prose(match.group("item")):
+                match = None
             if match is not None and match.lastgroup != "item":
                 self._flush()
                 kind = "heading" if match.lastgroup == "heading" else "line"
@@ -180,6 +184,13 @@ class _Splitter:
                 self.flow_end = line_end
             pos = next_pos
         return pos
+
+    def _continues_prose(self, item: str) -> bool:
+        """A number other than 1 at the start of a line inside prose ("... in\n2025. Then") wraps a sentence.
+
+        As in CommonMark, only an ordered list that starts at 1 can interrupt a paragraph.
+        """
+        return item[0].isdigit() and self.flow_start >= 0 and self.flow_kind == "sentence" and int(item.strip()[:-1]) != 1
 
     def _standalone(self, start: int, end: int, kind: str) -> None:
         end = _rstrip_end(self.text, start, end)
