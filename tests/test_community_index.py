@@ -123,7 +123,7 @@ def test_bad_fields_are_located(tmp_path: Path, old: str, new: str, expected: st
 def test_a_duplicate_id_names_the_first(tmp_path: Path) -> None:
     entry = GOOD.split("strategies:\n", 1)[1]
     found = findings_of(tmp_path, GOOD + entry)
-    assert found == ["11:9: error IDX101 strategy id 'alpha' is listed twice (first at line 3) "
+    assert found == ["11:9: error CM801 strategy id 'alpha' is listed twice (first at line 3) "
                      "(hint: keep one entry per strategy id)"]
 
 

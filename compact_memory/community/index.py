@@ -2,7 +2,7 @@
 
 The shape is checked against ``schemas/community_index.schema.json`` (codes
 CM1xx/CM2xx, as for manifests); versions, requirements and specifiers are
-parsed with :mod:`packaging`; an id listed twice is ``IDX101``. Entries with
+parsed with :mod:`packaging`; an id listed twice is ``CM801``. Entries with
 an error are left out of :attr:`Index.entries`, so one bad entry never hides
 the others from search.
 """
@@ -21,9 +21,7 @@ from compact_memory.validation.findings import Finding, Findings, json_path
 
 INDEX_PARTS = ("community", "strategies.yaml")
 SCHEMA_NAME = "community_index"
-# Index codes live here, not in the manifest validator's table.
-DUPLICATE_ID = "IDX101"
-INDEX_CODES = {DUPLICATE_ID: "strategy id listed twice"}
+DUPLICATE_ID = "CM801"
 _ENTRY_PATH = re.compile(r"^\$\.strategies\[(\d+)\]")
 
 
@@ -178,12 +176,8 @@ def _check_values(items: list[Any], doc: Any, found: Findings) -> None:
         if isinstance(sid, str):
             where = doc.at((*base, "id"))
             if sid in first_line:
-                line, column = where or (None, None)
-                found.items.append(Finding(
-                    DUPLICATE_ID, f"strategy id {sid!r} is listed twice (first at line {first_line[sid]})",
-                    found.file, line, column, json_path=json_path((*base, "id")),
-                    hint="keep one entry per strategy id", severity=ERROR,
-                ))
+                found.add(DUPLICATE_ID, f"strategy id {sid!r} is listed twice (first at line {first_line[sid]})",
+                          at=where, json_path=json_path((*base, "id")), hint="keep one entry per strategy id")
             elif where:
                 first_line[sid] = where[0]
 

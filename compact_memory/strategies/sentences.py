@@ -190,7 +190,8 @@ class _Splitter:
 
         As in CommonMark, only an ordered list that starts at 1 can interrupt a paragraph.
         """
-        return item[0].isdigit() and self.flow_start >= 0 and self.flow_kind == "sentence" and int(item.strip()[:-1]) != 1
+        in_prose = self.flow_start >= 0 and self.flow_kind == "sentence"
+        return in_prose and item[0].isdigit() and int(item.strip()[:-1]) != 1
 
     def _standalone(self, start: int, end: int, kind: str) -> None:
         end = _rstrip_end(self.text, start, end)

@@ -103,6 +103,9 @@ CODES: dict[str, Code] = {
                   "check_strategy` passes; run it in your tests."),
     "CM707": Code(WARNING, "contract checks unavailable", "Install a compact-memory with the testing kit "
                   "(compact_memory.testing)."),
+    # The community index (community/strategies.yaml; its other findings use the codes above)
+    "CM801": Code(ERROR, "strategy id listed twice in the index", "Keep one entry per strategy id: update "
+                  "the existing entry instead of adding another."),
 }
 
 
