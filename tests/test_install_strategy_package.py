@@ -12,6 +12,8 @@ import json
 import os
 import shutil
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -392,3 +394,33 @@ def test_a_tampered_record_is_refused(generated: Path, plugins: Path) -> None:
     code, _, err = uninstall("x")
     assert code == 1 and "unsafe path '../notes.txt'" in err
     assert snapshot(plugins) == before
+
+
+def dead_pid() -> int:
+    """The id of a process that has exited."""
+    process = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                             text=True, check=True)
+    return int(process.stdout)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="recovery needs a safe test of whether a process is alive")
+def test_what_a_killed_install_left_behind_is_recovered(generated: Path, plugins: Path) -> None:
+    assert install(str(generated))[0] == 0
+    installed = snapshot(plugins / "x")
+    # The state a SIGKILL in the middle of an upgrade leaves: the old copy moved aside, a half-made new one.
+    pid = dead_pid()
+    os.rename(plugins / "x", plugins / f".x.replaced-{pid}-abc123")
+    half = plugins / f".x.installing-{pid}-def456"
+    half.mkdir()
+    (half / "strategy.py").write_text("# half copied", encoding="utf-8")
+    running = plugins / f".x.installing-{os.getpid()}-ghi789"  # a live process's work: not ours to touch
+    running.mkdir()
+
+    code, out, err = install(str(generated))
+    assert code == 0, err
+    assert "already installed" in out  # the moved-aside copy was put back, and it is this very package
+    assert snapshot(plugins / "x") == installed
+    assert not half.exists() and not list(plugins.glob(".x.replaced-*"))
+    assert running.is_dir()
+    running.rmdir()
+    assert uninstall("x")[0] == 0

@@ -4,13 +4,17 @@ Nothing here imports or runs package code. An install copies into a hidden
 temporary directory next to the destination and renames it into place
 (discovery skips hidden directories), so an interrupted or failed install
 leaves no half-installed package; an upgrade moves the old copy aside first
-and puts it back if the rename fails.
+and puts it back if the rename fails. The hidden directories carry the
+process id; one whose process is gone (killed outright, so no clean-up ran)
+is cleared by the next install or uninstall of that id, and a package that
+was moved aside but never replaced is put back first.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -33,6 +37,42 @@ from compact_memory.errors import CompactMemoryError, UsageError
 from compact_memory.manifest import MANIFEST_NAME, read_manifest
 
 INSTALLED, UPGRADED, UNCHANGED, UNINSTALLED = "installed", "upgraded", "unchanged", "uninstalled"
+_WORK_DIR = re.compile(r"^\.(?P<id>[a-z][a-z0-9_]*)\.(?P<kind>installing|replaced|removing)-(?P<pid>\d+)-")
+
+
+def _work_dir(root: Path, strategy_id: str, kind: str) -> Path:
+    """A new hidden directory in ``root`` for this process's work on ``strategy_id``."""
+    return Path(tempfile.mkdtemp(prefix=f".{strategy_id}.{kind}-{os.getpid()}-", dir=root))
+
+
+def recover(root: Path, strategy_id: str) -> None:
+    """Clear what a killed install or uninstall of ``strategy_id`` left in ``root``; restore a moved-aside package."""
+    if os.name != "posix":
+        return  # no cheap, safe test of whether a process is alive
+    try:
+        names = sorted(os.listdir(root))
+    except OSError:
+        return
+    dest = root / strategy_id
+    for name in names:
+        match = _WORK_DIR.match(name)
+        if match is None or match["id"] != strategy_id or _alive(int(match["pid"])):
+            continue
+        path = root / name
+        if match["kind"] == "replaced" and not os.path.lexists(dest):
+            os.rename(path, dest)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, but belongs to someone else
+    return True
 
 
 @dataclass
@@ -63,6 +103,7 @@ def install(source: Path, root: Path, *, strategy_id: str, version: str, upgrade
     if not ID_PATTERN.match(strategy_id):
         raise CompactMemoryError(f"invalid strategy id {strategy_id!r}")
     dest = root / strategy_id
+    recover(root, strategy_id)
     _refuse_same_id_elsewhere(root, strategy_id, dest)
     files = package_files(source)
     replacing = os.path.lexists(dest)
@@ -72,7 +113,7 @@ def install(source: Path, root: Path, *, strategy_id: str, version: str, upgrade
         if same:
             return Outcome(UNCHANGED, strategy_id, version, dest, previous, files)
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{strategy_id}.installing-", dir=root))
+        tmp = _work_dir(root, strategy_id, "installing")
     except OSError as exc:
         raise CompactMemoryError(f"cannot write to {root}: {exc.strerror or exc}; nothing changed") from None
     try:
@@ -166,7 +207,7 @@ def _rename_new(tmp: Path, dest: Path) -> None:
 
 
 def _swap(tmp: Path, dest: Path) -> None:
-    old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.replaced-", dir=dest.parent))
+    old = _work_dir(dest.parent, dest.name, "replaced")
     os.rmdir(old)
     os.rename(dest, old)
     try:
@@ -183,6 +224,7 @@ def uninstall(strategy_id: str, root: Path, *, force: bool = False) -> Outcome:
         raise UsageError(f"{strategy_id!r} is not a strategy id",
                          hint="lowercase letters, digits and _, starting with a letter")
     dest = root / strategy_id
+    recover(root, strategy_id)
     if not dest.is_dir() or dest.is_symlink():
         raise CompactMemoryError(f"{strategy_id!r} is not installed in {root}", hint=_where_else(strategy_id))
     try:
@@ -221,7 +263,7 @@ def uninstall(strategy_id: str, root: Path, *, force: bool = False) -> Outcome:
 def _remove_tree(dest: Path) -> list[str]:
     """Hide the directory with one rename (it vanishes from discovery at once), then delete it."""
     files = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if not p.is_dir() or p.is_symlink())
-    hidden = Path(tempfile.mkdtemp(prefix=f".{dest.name}.removing-", dir=dest.parent))
+    hidden = _work_dir(dest.parent, dest.name, "removing")
     os.rmdir(hidden)
     os.rename(dest, hidden)
     shutil.rmtree(hidden)
