@@ -10,7 +10,6 @@ if TYPE_CHECKING:
     from compact_memory.validation.package import Report
 
 FORMATS = ("text", "json", "github")
-IMPORT_MODES = ("auto", "skip", "require")
 
 
 def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
@@ -30,7 +29,7 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: s
                         help="text (default), json (docs/validator.md) or github workflow commands")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     parser.add_argument(
-        "--import-check", choices=IMPORT_MODES, default=None, dest="import_mode",
+        "--import-check", choices=("auto", "skip", "require"), default=None, dest="import_mode",
         help="import the strategy in a subprocess: skip (default), auto (only when its dependencies are "
              "installed) or require",
     )

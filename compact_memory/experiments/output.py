@@ -9,7 +9,7 @@ from typing import Any
 
 from compact_memory import io
 from compact_memory.errors import CompactMemoryError, UsageError
-from compact_memory.experiments.report import ExperimentRun, render
+from compact_memory.experiments.report import RUNNING, ExperimentRun, render
 
 RESULT_SUFFIXES = (".json", ".csv")
 CHECKPOINT_SECONDS = 2.0
@@ -41,7 +41,7 @@ class Checkpoint:
 
     def row_done(self) -> None:
         if self.path is not None and (not self.last or time.monotonic() - self.last >= CHECKPOINT_SECONDS):
-            self.write("running")
+            self.write(RUNNING)
 
     def write(self, status: str) -> None:
         if self.path is None:

@@ -22,7 +22,6 @@ from typing import Any
 from compact_memory.validation.context import Package
 
 AUTO, SKIP, REQUIRE = "auto", "skip", "require"
-MODES = (AUTO, SKIP, REQUIRE)
 
 
 def check(packages: list[Package], *, mode: str, contract: bool, timeout: float) -> None:

@@ -29,11 +29,6 @@ def _validator(name: str) -> Any:
     return jsonschema.Draft202012Validator(load_schema(name))
 
 
-def warm() -> None:
-    for name in ("strategy_package", "experiment"):
-        _validator(name)
-
-
 def check(data: Any, doc: Document, schema_name: str, findings: Findings, *, base: tuple[Any, ...] = ()) -> int:
     """Add a finding per schema error of ``data`` (found at ``base`` in ``doc``); return their number."""
     before = len(findings.items)
