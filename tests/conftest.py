@@ -119,3 +119,30 @@ def make_venv(wheelhouse: Path, tmp_path_factory: pytest.TempPathFactory):
         return Venv(root, wheelhouse)
 
     return make
+
+
+def run_with_terminal_stderr(*args: str, cwd: Path | None = None) -> tuple[int, bytes, str]:
+    """Run the CLI with stderr on a pseudo-terminal (POSIX): (exit code, stdout, what the terminal showed)."""
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        result = subprocess.run([sys.executable, "-m", "compact_memory", *args], stdout=subprocess.PIPE,
+                                stderr=follower, cwd=cwd, timeout=120)
+        os.close(follower)
+        follower = -1
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        if follower >= 0:
+            os.close(follower)
+        os.close(leader)
+    return result.returncode, result.stdout, shown.decode()
+

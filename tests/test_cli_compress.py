@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import run_cli, run_with_terminal_stderr
 from plugin_factory import local_plugin
 
 from compact_memory.compression import CompressionTrace
@@ -600,32 +600,9 @@ def test_dir_json_is_a_list(docs: Path) -> None:
 
 @pytest.mark.skipif(os.name != "posix", reason="needs a pseudo-terminal")
 def test_progress_bar_only_when_stderr_is_a_terminal(docs: Path, tmp_path: Path) -> None:
-    import pty
-
-    leader, follower = pty.openpty()
-    try:
-        result = subprocess.run(
-            [sys.executable, "-m", "compact_memory", "compress", "--dir", str(docs), "--budget", "1", *TRUNCATE,
-             "-r", "--output-dir", str(tmp_path / "out")],
-            stdout=subprocess.PIPE, stderr=follower, timeout=120,
-        )
-        os.close(follower)
-        follower = -1
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(leader, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            shown += chunk
-    finally:
-        if follower >= 0:
-            os.close(follower)
-        os.close(leader)
-    assert result.returncode == 0 and result.stdout == b""
-    text = shown.decode()
+    code, stdout, text = run_with_terminal_stderr("compress", "--dir", str(docs), "--budget", "1", *TRUNCATE, "-r",
+                                                  "--output-dir", str(tmp_path / "out"))
+    assert code == 0 and stdout == b""
     assert "[0/4]" in text and "[4/4] done" in text and "\r" in text
     assert text.endswith("\r")  # the line is cleared at the end
 

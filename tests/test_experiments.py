@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, run_cli
+from conftest import REPO, run_cli, run_with_terminal_stderr
 from plugin_factory import manifest_text
 
 from compact_memory.experiments import metrics
@@ -377,3 +377,14 @@ def test_ctrl_c_keeps_partial_results(tmp_path: Path) -> None:
     (exp,) = doc["experiments"]
     assert doc["status"] == "interrupted"
     assert 1 <= exp["runs_done"] == len(exp["results"]) < exp["runs_planned"] == 80
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs a pseudo-terminal")
+def test_progress_on_a_terminal_and_only_there(tmp_path: Path) -> None:
+    code, stdout, shown = run_with_terminal_stderr("dev", "run-package-experiment", str(SAMPLE))
+    assert code == 0
+    assert "[0/15]" in shown and "[15/15] done" in shown and shown.endswith("\r")
+    assert "release-notes: extractive @ 2000: example_input.md" in shown
+    assert b"\r" not in stdout  # the table stays clean
+    piped = run_cli("dev", "run-package-experiment", str(SAMPLE))
+    assert piped.returncode == 0 and "[0/15]" not in piped.stderr
