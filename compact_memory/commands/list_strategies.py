@@ -25,17 +25,21 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: s
             "active for each id and why the others are shadowed. No plugin code runs unless --check."
         ),
     )
-    parser.add_argument("--json", action="store_true", help="print a JSON document (see docs/list-strategies.md)")
+    parser.add_argument("--json", action="store_true", help="print a JSON document (see docs/plugins.md)")
+    parser.add_argument(
+        "--params", action="store_true",
+        help="show each strategy's parameters (plugins' only with --check, which imports them)",
+    )
     parser.add_argument(
         "--check", action="store_true", help="import each plugin in its own subprocess and report whether it loads"
     )
     parser.add_argument(
         "--timeout", type=float, default=30.0, help="seconds per plugin import for --check (default 30)"
     )
-    parser.set_defaults(handler=lambda a: run(as_json=a.json, check=a.check, timeout=a.timeout))
+    parser.set_defaults(handler=lambda a: run(as_json=a.json, check=a.check, timeout=a.timeout, params=a.params))
 
 
-def run(*, as_json: bool, check: bool, timeout: float) -> int:
+def run(*, as_json: bool, check: bool, timeout: float, params: bool = False) -> int:
     from compact_memory import console
     from compact_memory.plugins.registry import _resolved
 
@@ -50,18 +54,55 @@ def run(*, as_json: bool, check: bool, timeout: float) -> int:
 
         results = check_candidates(candidates, timeout=timeout)
     failed = any(c.status == "error" for c in candidates) or any(not r["ok"] for r in results.values())
+    declared = {id(c): _params(c, results) for c in candidates} if params else {}
     if as_json:
         rows = []
         for c in candidates:
             row = c.to_json()
             if check:
-                row["load"] = results.get(id(c))
+                load = results.get(id(c))
+                row["load"] = None if load is None else {"ok": load["ok"], "error": load["error"]}
+            if params:
+                row["params"] = declared[id(c)]
             rows.append(row)
         doc = {"format_version": JSON_FORMAT_VERSION, "strategies": rows, "notes": notes}
         sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     else:
         _print_table(candidates, results if check else None)
+        if params:
+            _print_params(candidates, declared)
     return 1 if check and failed else 0
+
+
+def _params(candidate: Candidate, results: dict[int, dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """Declared parameters: built-ins and registered classes are ours to import; plugins only through --check."""
+    from compact_memory.plugins.candidates import BUILTIN, REGISTERED
+    from compact_memory.plugins.check import params_json
+
+    if candidate.source in (BUILTIN, REGISTERED) and candidate.status != "error":
+        from compact_memory.plugins.loader import load_candidate
+
+        return params_json(load_candidate(candidate))
+    outcome = results.get(id(candidate))
+    return outcome.get("params") if outcome else None
+
+
+def _print_params(candidates: list[Candidate], declared: dict[int, list[dict[str, Any]] | None]) -> None:
+    hidden = False
+    for c in candidates:
+        if c.status != "active":
+            continue
+        found = declared[id(c)]
+        print(f"\n{c.id}" + (f" ({c.display_name})" if c.display_name else ""))
+        if found is None:
+            hidden = True
+            print("  (not imported: add --check to import plugins in a subprocess and show their parameters)")
+        elif not found:
+            print("  no parameters")
+        for p in found or ():
+            print(f"  --param {p['name']}=<{p['type']}>  default {p['default']!r}: {p['help']}")
+    if hidden:
+        print("\nparameters of plugins are read by importing them, which runs their code", file=sys.stderr)
 
 
 def _print_table(candidates: list[Candidate], results: dict[int, dict[str, Any]] | None) -> None:

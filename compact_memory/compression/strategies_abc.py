@@ -41,6 +41,11 @@ class Param:
     default: Any
     help: str
 
+    def to_json(self) -> dict[str, Any]:
+        default = self.default if isinstance(self.default, (str, int, float, bool, type(None))) else repr(self.default)
+        return {"name": self.name, "type": getattr(self.type, "__name__", str(self.type)), "default": default,
+                "help": self.help}
+
     def convert(self, raw: str) -> Any:
         if self.type is bool:
             lowered = raw.strip().lower()

@@ -58,6 +58,14 @@ def _check_one(candidate: Candidate, timeout: float) -> dict[str, Any]:
         return {"ok": False, "error": f"the import process ended with exit code {proc.returncode} {last[0]}".strip()}
 
 
+def params_json(cls: Any) -> list[dict[str, Any]] | None:
+    """The declared parameters of a strategy class, or None if it declares them wrongly."""
+    try:
+        return [param.to_json() for param in cls.params]
+    except Exception:  # plugin code: any attribute error or odd object
+        return None
+
+
 def _child(spec_json: str, result_path: str) -> None:
     from compact_memory.errors import PluginError
     from compact_memory.plugins.loader import load_candidate
@@ -73,8 +81,8 @@ def _child(spec_json: str, result_path: str) -> None:
         path=Path(spec["path"]) if spec["path"] else None,
     )
     try:
-        load_candidate(candidate)
-        outcome: dict[str, Any] = {"ok": True, "error": None}
+        cls = load_candidate(candidate)
+        outcome: dict[str, Any] = {"ok": True, "error": None, "params": params_json(cls)}
     except PluginError as exc:
         outcome = {"ok": False, "error": str(exc)}
     Path(result_path).write_text(json.dumps(outcome), encoding="utf-8")
