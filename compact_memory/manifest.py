@@ -12,6 +12,8 @@ import json
 import re
 from functools import lru_cache
 
+from compact_memory.plugins import ID_PATTERN
+
 TYPE_CHECKING = False  # no typing/dataclasses: listing strategies starts fast
 if TYPE_CHECKING:
     from pathlib import Path
@@ -19,9 +21,8 @@ if TYPE_CHECKING:
 
 MANIFEST_NAME = "strategy_package.yaml"
 MAX_MANIFEST_BYTES = 1_000_000
-_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+MODULE_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
 class Manifest:
@@ -90,9 +91,9 @@ def _check(manifest: Manifest) -> None:
     if unknown:
         manifest.warnings.append(f"{path}: unknown key(s) ignored: {', '.join(unknown)}")
     checks = (
-        ("strategy_id", _ID, "lowercase letters, digits and _, starting with a letter"),
+        ("strategy_id", ID_PATTERN, "lowercase letters, digits and _, starting with a letter"),
         ("strategy_class_name", _IDENT, "a Python identifier"),
-        ("strategy_module", _MODULE, "a dotted module name inside the package, without .py"),
+        ("strategy_module", MODULE_PATTERN, "a dotted module name inside the package, without .py"),
     )
     for key, pattern, what in checks:
         value = data.get(key)

@@ -60,11 +60,9 @@ def compress(
     out_tokens = tok.count(memory.text)
     if out_tokens > budget:
         memory.text = head(tok, memory.text, budget)
-        trace.add_step(
-            "runtime_budget_cut",
-            {"strategy_tokens": out_tokens, "budget": budget, "kept_tokens": tok.count(memory.text)},
-        )
-        out_tokens = tok.count(memory.text)
+        kept = tok.count(memory.text)
+        trace.add_step("runtime_budget_cut", {"strategy_tokens": out_tokens, "budget": budget, "kept_tokens": kept})
+        out_tokens = kept
     trace.tokenizer = tok.name
     trace.processing_ms = round(elapsed_ms, 3)
     if count_input:

@@ -14,12 +14,13 @@ import re
 import sys
 from dataclasses import asdict, dataclass
 
+from compact_memory.plugins import ID_PATTERN
+
 PACKAGE_PREFIX = "compact_memory_"
 DEFAULT_AUTHOR = "Your Name <you@example.com>"
 DEFAULT_VERSION = "0.1.0"
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_STRATEGY_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _VERSION = re.compile(r"^[0-9]+(\.[0-9]+)*([ab]|rc|\.post|\.dev)?[0-9]*$")
 _TEMPLATE_SYNTAX = ("{{", "{%", "{#")  # cookiecutter would render these
 MAX_PACKAGE_NAME = 100
@@ -108,7 +109,7 @@ def problems(names: PackageNames) -> list[str]:
         found.append(f"package name {pkg!r} is longer than {MAX_PACKAGE_NAME} characters")
     elif pkg in RESERVED_PACKAGE_NAMES or pkg in sys.stdlib_module_names:
         found.append(f"package name {pkg!r} would shadow the module {pkg!r}; pick another name")
-    if not _STRATEGY_ID.match(names.strategy_id):
+    if not ID_PATTERN.match(names.strategy_id):
         found.append(
             f"strategy id {names.strategy_id!r} is invalid: use lowercase letters, digits and _, "
             "starting with a letter, at most 64 characters (set it with --strategy-id)"

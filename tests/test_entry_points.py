@@ -50,6 +50,9 @@ def test_same_entry_points_as_importlib_metadata(tmp_path: Path) -> None:
     dist(second, "gamma-0.3.egg-info", "gamma", "0.3", "[compact_memory.strategies]\ngamma = g.m:G\n", "PKG-INFO")
     dist(second, "no_points-1.dist-info", "no-points", "1", None)
     (second / "single-1.0.egg-info").write_text("Name: single\nVersion: 1.0\n")
+    # A single-file egg-info earlier on the path claims its name: the later directory is not read.
+    (first / "shadowed-0.1.egg-info").write_text("Name: shadowed\nVersion: 0.1\n")
+    dist(second, "shadowed-2.0.dist-info", "shadowed", "2.0", "[compact_memory.strategies]\nshadowed = s:S\n")
     dist(second, "other-1.dist-info", "other", "1", "[other.group]\nx = y:z\n")
     seen = compare([first, second], ["compact_memory.strategies", "console_scripts", "other.group", "missing"])
     for group, (ours, theirs) in seen.items():

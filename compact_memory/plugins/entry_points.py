@@ -46,14 +46,13 @@ def entry_points(group: str, path: list[str] | None = None) -> list[EntryPoint]:
             stem, ext = os.path.splitext(name)
             if ext.lower() not in (".dist-info", ".egg-info"):
                 continue
-            meta_dir = os.path.join(directory, name)
-            if not os.path.isdir(meta_dir):
-                continue  # a single-file egg-info declares no entry points
             key = _normalize(stem.partition("-")[0])
             if key in seen:
                 continue
-            seen.add(key)
-            found.extend(_read(meta_dir, ext.lower(), group, directory))
+            seen.add(key)  # a single-file egg-info claims its name too, as in importlib.metadata
+            meta_dir = os.path.join(directory, name)
+            if os.path.isdir(meta_dir):  # a single-file egg-info declares no entry points
+                found.extend(_read(meta_dir, ext.lower(), group, directory))
     return found
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 from pathlib import Path
 
+from compact_memory.manifest import MODULE_PATTERN
 from compact_memory.validation import requirements
 from compact_memory.validation.context import Package, inside
 
-_MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _MAX_REQUIREMENTS_BYTES = 1_000_000
 
 
@@ -27,7 +26,7 @@ def module_candidates(root: Path, module: str) -> list[Path]:
 
 def check_module(pkg: Package) -> None:
     module = pkg.text("strategy_module")
-    if module is None or not _MODULE.match(module):
+    if module is None or not MODULE_PATTERN.match(module):
         return  # the schema check reported it
     where, found = pkg.at("strategy_module"), pkg.on()
     for candidate in module_candidates(pkg.root, module):
