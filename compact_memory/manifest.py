@@ -45,6 +45,25 @@ def schema_keys() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(schema["required"]), tuple(schema["properties"])
 
 
+# libyaml's composer recurses in C and can crash the interpreter on deep
+# nesting. The runtime refuses deep-looking manifests (no real one nests that
+# deep); the validator parses them with the pure-Python loader, which raises
+# RecursionError instead, to report where.
+_MAX_C_DEPTH = 64
+
+
+def may_nest_deeply(text: str) -> bool:
+    """Whether ``text`` may nest deeper than libyaml handles safely (a cheap over-estimate)."""
+    depth = deepest = 0
+    for char in re.findall(r"[\[\]{}]", text):
+        depth = depth + 1 if char in "[{" else max(0, depth - 1)
+        deepest = max(deepest, depth)
+    if deepest > _MAX_C_DEPTH:
+        return True
+    # Block nesting grows with indentation and with "- - -" on one line.
+    return any(len(line) - len(line.lstrip(" -?:")) > 2 * _MAX_C_DEPTH for line in text.splitlines())
+
+
 def _loader() -> Any:
     import yaml
 
@@ -60,6 +79,9 @@ def read_manifest(path: Path) -> Manifest:
         raw = path.read_bytes()
     except OSError as exc:
         manifest.errors.append(f"{path}: cannot read: {exc.strerror or exc}")
+        return manifest
+    if may_nest_deeply(raw.decode("utf-8", "replace")):
+        manifest.errors.append(f"{path}: not valid YAML: nested more than {_MAX_C_DEPTH} levels deep")
         return manifest
     import yaml
 

@@ -22,6 +22,8 @@ BROKEN = {
     "yaml_list": (GOOD, "- just\n- a list\n", "must be a mapping"),
     "missing_keys": (GOOD, "package_format_version: '1.0'\nstrategy_id: broken\n", "missing required key(s)"),
     "unquoted_version": (GOOD, manifest_text("broken", version="1.0"), 'quote it: version: "1.0"'),
+    # libyaml's C composer can crash the interpreter on input this deep
+    "deep_yaml": (GOOD, "strategy_id: broken\nx: " + "[" * 100_000 + "]" * 100_000 + "\n", "not valid YAML"),
 }
 
 

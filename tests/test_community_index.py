@@ -186,3 +186,13 @@ def test_the_wheel_ships_the_index() -> None:
     config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     mapping = config["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
     assert mapping.get("community/strategies.yaml") == "compact_memory/_data/community/strategies.yaml"
+
+
+def test_printed_install_commands_expand_nothing_in_a_shell() -> None:
+    import subprocess
+
+    from compact_memory.community.index import _quote
+
+    for text in ["team-glossary-strategy>=1.0", "https://github.com/o/r", "r;id`whoami`", 'x $(id) "q" \\b']:
+        shown = subprocess.run(["bash", "-c", f"printf %s {_quote(text)}"], capture_output=True, text=True).stdout
+        assert shown == text

@@ -424,3 +424,16 @@ def test_what_a_killed_install_left_behind_is_recovered(generated: Path, plugins
     assert running.is_dir()
     running.rmdir()
     assert uninstall("x")[0] == 0
+
+
+def test_uninstall_force_removes_a_package_whose_record_names_another_id(generated: Path, plugins: Path) -> None:
+    assert install(str(generated))[0] == 0
+    marker = plugins / "x" / MARKER
+    record = json.loads(marker.read_text(encoding="utf-8"))
+    record["strategy_id"] = "other"
+    marker.write_text(json.dumps(record), encoding="utf-8")
+    code, _, err = uninstall("x")
+    assert code == 1 and "records strategy id 'other'" in err and (plugins / "x").is_dir()
+    code, _, err = uninstall("x", "--force")
+    assert code == 0, err
+    assert not (plugins / "x").exists()

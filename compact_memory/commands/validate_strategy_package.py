@@ -61,12 +61,11 @@ def execute(paths: list[str], *, fmt: str = "text", strict: bool = False, import
     if timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
     mode = import_mode or ("require" if contract else "skip")
-    if not use_cache:
-        from compact_memory.validation import cache
+    from compact_memory.validation import cache
 
-        cache.disable()
-    result = validate(paths, import_mode=mode, contract=contract, timeout=timeout, strict=strict,
-                      ignore_unowned=ignore_unowned)
+    with cache.enabled(use_cache):
+        result = validate(paths, import_mode=mode, contract=contract, timeout=timeout, strict=strict,
+                          ignore_unowned=ignore_unowned)
     reporting.render(result, fmt, out or sys.stdout)
     return result
 

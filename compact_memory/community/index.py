@@ -40,18 +40,18 @@ class Entry:
     index: str = ""  # the index file it comes from, as displayed
     line: int | None = None
 
-    def install_commands(self, clone_dir: str | None = None) -> list[str]:
-        """Shell commands that install this entry; nothing is run or fetched here."""
+    def install_commands(self) -> list[str]:
+        """Shell commands that install this entry, every value quoted; nothing is run or fetched here."""
         if "pip" in self.install:
             return [f"pip install {_quote(self.install['pip'])}"]
         repository = self.install["repository"]
-        clone = clone_dir or repository.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
+        clone = repository.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
         ref = self.install.get("ref")
-        branch = f" --branch {ref}" if ref else ""
+        branch = f" --branch {_quote(ref)}" if ref else ""
         package_dir = f"{clone}/{self.install['subdirectory']}" if self.install.get("subdirectory") else clone
         return [
-            f"git clone --depth 1{branch} {repository} {clone}",
-            f"compact-memory dev install-strategy-package {package_dir}",
+            f"git clone --depth 1{branch} {_quote(repository)} {_quote(clone)}",
+            f"compact-memory dev install-strategy-package {_quote(package_dir)}",
         ]
 
     def searchable(self) -> str:
@@ -200,4 +200,7 @@ def _entry(item: dict[str, Any], shown: str, line: int | None) -> Entry:
 
 
 def _quote(text: str) -> str:
-    return text if re.fullmatch(r"[A-Za-z0-9._\-=]+", text) else '"' + text.replace('"', '\\"') + '"'
+    """``text`` as one shell word that expands nothing (index values are written by others)."""
+    if re.fullmatch(r"[A-Za-z0-9._\-=/:@+]+", text):
+        return text
+    return '"' + re.sub(r'([\\"$`])', r"\\\1", text) + '"'

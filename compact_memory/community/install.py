@@ -32,9 +32,9 @@ from compact_memory.community.files import (
     read_marker,
     write_marker,
 )
-from compact_memory.compression.strategies_abc import ID_PATTERN
 from compact_memory.errors import CompactMemoryError, UsageError
 from compact_memory.manifest import MANIFEST_NAME, read_manifest
+from compact_memory.plugins import ID_PATTERN
 
 INSTALLED, UPGRADED, UNCHANGED, UNINSTALLED = "installed", "upgraded", "unchanged", "uninstalled"
 _WORK_DIR = re.compile(r"^\.(?P<id>[a-z][a-z0-9_]*)\.(?P<kind>installing|replaced|removing)-(?P<pid>\d+)-")
@@ -235,17 +235,17 @@ def uninstall(strategy_id: str, root: Path, *, force: bool = False) -> Outcome:
         record = None
     manifest_version = read_manifest(dest / MANIFEST_NAME).get("version")
     version = record.version if record else str(manifest_version or "?")
-    if record is None:
-        if not force:
-            raise CompactMemoryError(f"{dest} was not installed by compact-memory (no {MARKER}); nothing removed",
-                                     hint="remove it yourself, or pass --force to remove the whole directory")
+    if record is None and not force:
+        raise CompactMemoryError(f"{dest} was not installed by compact-memory (no {MARKER}); nothing removed",
+                                 hint="remove it yourself, or pass --force to remove the whole directory")
+    if record is not None and record.strategy_id != strategy_id and not force:
+        raise CompactMemoryError(f"{dest / MARKER} records strategy id {record.strategy_id!r}, not "
+                                 f"{strategy_id!r}; nothing removed", hint="pass --force to remove it anyway")
+    if record is None or record.strategy_id != strategy_id:  # forced: the whole directory goes
         try:
             return Outcome(UNINSTALLED, strategy_id, version, dest, files=_remove_tree(dest))
         except OSError as exc:
             raise CompactMemoryError(f"removing {dest} failed: {exc.strerror or exc}") from None
-    if record.strategy_id != strategy_id:
-        raise CompactMemoryError(f"{dest / MARKER} records strategy id {record.strategy_id!r}, not "
-                                 f"{strategy_id!r}; nothing removed", hint="pass --force to remove it anyway")
     changed, missing = changed_files(dest, record)
     if changed and not force:
         raise CompactMemoryError(f"files in {dest} were changed since they were installed: {_some(changed)}; "

@@ -76,7 +76,8 @@ def _local_module_name(package: Path, module: str) -> str:
     root = package.resolve()
     parts = module.split(".")
     target = root.joinpath(*parts)
-    file = target.with_suffix(".py") if target.with_suffix(".py").exists() else target / "__init__.py"
+    # Python's importer takes a package directory before a module file of the same name.
+    file = target / "__init__.py" if (target / "__init__.py").exists() else target.parent / (target.name + ".py")
     try:
         file.resolve().relative_to(root)
     except ValueError:

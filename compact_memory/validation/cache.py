@@ -9,10 +9,13 @@ error reading or writing it is ignored.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +26,15 @@ NO_CACHE_ENV = "COMPACT_MEMORY_NO_CACHE"
 _state: dict[str, Any] = {"enabled": True}
 
 
-def disable() -> None:
-    _state["enabled"] = False
+@contextlib.contextmanager
+def enabled(on: bool) -> Iterator[None]:
+    """Use the cache (or not) inside the block; the setting before it comes back after it."""
+    before = _state["enabled"]
+    _state["enabled"] = on
+    try:
+        yield
+    finally:
+        _state["enabled"] = before
 
 
 def directory() -> Path | None:
@@ -40,7 +50,8 @@ def digest(data: bytes) -> str:
 
 
 def key(*parts: str) -> str:
-    return digest("\0".join((__version__, str(FORMAT), *parts)).encode())
+    # The interpreter matters: its grammar decides what parses (class C[T]: is 3.12+).
+    return digest("\0".join((__version__, str(FORMAT), sys.implementation.cache_tag or "", *parts)).encode())
 
 
 def load(root: Path, name: str) -> list[dict[str, Any]] | None:

@@ -39,7 +39,7 @@ def check(pkg: Package) -> None:
             pkg.missing_dependencies.append(text)
             found.add("CM601", f"dependency {text!r} is not installed", at=where, json_path=path,
                       hint=f"pip install {shlex.quote(text)}")
-        elif req.specifier is not None and not req.specifier.contains(version, prereleases=True):
+        elif not req.specifier.contains(version, prereleases=True):
             pkg.missing_dependencies.append(text)
             found.add("CM602", f"dependency {text!r} is installed as version {version}", at=where, json_path=path,
                       hint=f"pip install --upgrade {shlex.quote(text)}")
@@ -50,7 +50,7 @@ def check(pkg: Package) -> None:
         if isinstance(spec, str):
             found.add("CM206", f"compact_memory_version {declared!r} is not a version specifier: {spec}", at=where,
                       json_path="$.compact_memory_version", hint='e.g. ">=0.1,<0.2"')
-        elif spec is not None and not spec.contains(__version__, prereleases=True):
+        elif not spec.contains(__version__, prereleases=True):
             found.add("CM603", f"this is compact-memory {__version__}, outside compact_memory_version {declared!r}",
                       at=where, json_path="$.compact_memory_version",
                       hint=f"pip install {shlex.quote('compact-memory' + declared)}, or widen the range")

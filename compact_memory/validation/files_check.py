@@ -20,8 +20,9 @@ def check(pkg: Package) -> None:
 
 
 def module_candidates(root: Path, module: str) -> list[Path]:
+    """The files Python would import for ``module``, in its order: a package directory wins over a module file."""
     base = root.joinpath(*module.split("."))
-    return [base.parent / (base.name + ".py"), base / "__init__.py"]
+    return [base / "__init__.py", base.parent / (base.name + ".py")]
 
 
 def check_module(pkg: Package) -> None:

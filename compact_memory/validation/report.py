@@ -10,7 +10,6 @@ from compact_memory.validation.codes import ERROR, INFO, WARNING
 from compact_memory.validation.findings import Finding
 from compact_memory.validation.package import Report
 
-FORMATS = ("text", "json", "github")
 # Bump when a field changes meaning or disappears; adding fields keeps the number.
 JSON_FORMAT_VERSION = 1
 

@@ -1,11 +1,13 @@
-"""PEP 508 requirements and PEP 440 versions, through ``packaging`` when it is importable."""
+"""PEP 508 requirements and PEP 440 version specifiers, through ``packaging``."""
 
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-_NAME = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
+from packaging.requirements import InvalidRequirement
+from packaging.requirements import Requirement as _Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 
 class Requirement(NamedTuple):
@@ -13,18 +15,7 @@ class Requirement(NamedTuple):
     key: str  # compares two spellings of the same requirement
     text: str
     marker_applies: bool
-    specifier: Any  # a packaging SpecifierSet, or None without packaging
-
-
-def _packaging() -> Any:
-    try:
-        import packaging.requirements as requirements
-    except ImportError:  # pip vendors it; compact-memory does not require it
-        try:
-            import pip._vendor.packaging.requirements as requirements  # type: ignore[no-redef]
-        except ImportError:
-            return None
-    return requirements
+    specifier: SpecifierSet
 
 
 def canonical(name: str) -> str:
@@ -33,16 +24,9 @@ def canonical(name: str) -> str:
 
 def parse(text: str) -> Requirement | str:
     """The requirement, or a message saying why ``text`` is not one."""
-    module = _packaging()
-    if module is None:
-        match = _NAME.match(text)
-        if not match:
-            return "it does not start with a package name"
-        name = canonical(match.group(1))
-        return Requirement(name, name + re.sub(r"\s+", "", text[match.end():]), text, True, None)
     try:
-        req = module.Requirement(text)
-    except module.InvalidRequirement as exc:
+        req = _Requirement(text)
+    except InvalidRequirement as exc:
         return str(exc).splitlines()[0]
     name = canonical(req.name)
     extras = ",".join(sorted(req.extras))
@@ -57,18 +41,11 @@ def parse(text: str) -> Requirement | str:
     return Requirement(name, key, text, applies, req.specifier)
 
 
-def specifier_set(text: str) -> Any:
-    """A SpecifierSet, None without packaging, or a message when ``text`` is invalid."""
-    module = _packaging()
-    if module is None:
-        return None
-    specifiers = module.__name__.rsplit(".", 1)[0] + ".specifiers"
-    import importlib
-
-    spec_module = importlib.import_module(specifiers)
+def specifier_set(text: str) -> SpecifierSet | str:
+    """A SpecifierSet, or a message when ``text`` is invalid."""
     try:
-        return spec_module.SpecifierSet(text)
-    except spec_module.InvalidSpecifier as exc:
+        return SpecifierSet(text)
+    except InvalidSpecifier as exc:
         return str(exc).splitlines()[0]
 
 

@@ -16,14 +16,11 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from compact_memory.manifest import MAX_MANIFEST_BYTES, may_nest_deeply
 from compact_memory.validation.findings import Findings, Position, json_path
 
-MAX_BYTES = 1_000_000
+MAX_BYTES = MAX_MANIFEST_BYTES
 MAX_NODES = 100_000
-# libyaml's composer recurses in C and crashes the interpreter on deep
-# nesting; deep-looking text goes to the pure-Python loader, which raises
-# RecursionError instead.
-_MAX_C_DEPTH = 64
 _CORE = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = frozenset(_CORE + t for t in ("null", "bool", "int", "float", "str", "seq", "map", "timestamp"))
 _MERGE = _CORE + "merge"
@@ -92,7 +89,7 @@ def decode(raw: bytes, findings: Findings) -> str | None:
 
 def parse_yaml(text: str, findings: Findings) -> Document | None:
     loader_class: Any = yaml.SafeLoader
-    if getattr(yaml, "__with_libyaml__", False) and not _may_nest_deeply(text):
+    if getattr(yaml, "__with_libyaml__", False) and not may_nest_deeply(text):
         loader_class = yaml.CSafeLoader
     loader = loader_class(text)
     try:
@@ -206,17 +203,6 @@ def _build(node: Node, path: Path_, doc: Document, findings: Findings, construct
                 doc.key_marks[(*path, key)] = _mark(key_node)
                 result[key] = _build(value_node, (*path, key), doc, findings, constructor)
     return result
-
-
-def _may_nest_deeply(text: str) -> bool:
-    depth = deepest = 0
-    for char in re.findall(r"[\[\]{}]", text):
-        depth = depth + 1 if char in "[{" else max(0, depth - 1)
-        deepest = max(deepest, depth)
-    if deepest > _MAX_C_DEPTH:
-        return True
-    # Block nesting grows with indentation and with "- - -" on one line.
-    return any(len(line) - len(line.lstrip(" -?:")) > 2 * _MAX_C_DEPTH for line in text.splitlines())
 
 
 def _mark(node: Node) -> Position:
