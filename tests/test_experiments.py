@@ -388,3 +388,14 @@ def test_progress_on_a_terminal_and_only_there(tmp_path: Path) -> None:
     assert b"\r" not in stdout  # the table stays clean
     piped = run_cli("dev", "run-package-experiment", str(SAMPLE))
     assert piped.returncode == 0 and "[0/15]" not in piped.stderr
+
+
+def test_an_output_never_replaces_a_file_of_a_directory_dataset(tmp_path: Path) -> None:
+    package = make_package(tmp_path / "pkg", experiments={"dir.yaml": "name: dir\ndataset: docs\nbudgets: [3]\n"},
+                           default="  - experiments/dir.yaml\n")
+    docs = package / "experiments" / "docs"
+    docs.mkdir()
+    (docs / "a.json").write_text("The first document. It has two sentences.", encoding="utf-8")
+    result = run_cli("dev", "run-package-experiment", str(package), "-o", str(docs / "a.json"), "--force")
+    assert result.returncode == 1 and "is an input file" in result.stderr, result.stderr
+    assert (docs / "a.json").read_text(encoding="utf-8") == "The first document. It has two sentences."

@@ -45,15 +45,15 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: s
     parser.set_defaults(handler=lambda a: run(a.path, to=a.to, upgrade=a.upgrade, force=a.force, as_json=a.json))
 
 
-def plugin_root(to: str | None, *, create: bool) -> Path:
-    """``--to DIR`` (which must exist), else the user plugin directory."""
+def plugin_root(to: str | None, *, create: bool, option: str = "--to") -> Path:
+    """``option DIR`` (which must exist), else the user plugin directory."""
     from compact_memory.errors import CompactMemoryError
     from compact_memory.plugins.settings import user_plugin_dir
 
     if to is not None:
         root = Path(to).expanduser()
         if not root.is_dir():
-            raise CompactMemoryError(f"{to}: no such directory", hint="create it first, or leave out --to")
+            raise CompactMemoryError(f"{to}: no such directory", hint=f"create it first, or leave out {option}")
         return root
     root = user_plugin_dir()
     if create:

@@ -77,9 +77,10 @@ def run_package_experiment(path: Path, *, experiment: str | None = None, output:
     experiments = select_experiments(package, experiment)
     cls = load_strategy(package)
     prepared = [_prepare(exp, cls, package.strategy_id, baselines) for exp in experiments]
-    inputs = [source.path for exp in experiments for source in exp.sources if source.path.is_file()]
-    io.refuse_clobbering([p for p in (output, plot) if p is not None], inputs, force)
     runs = [run for run, _ in prepared]
+    # Every file a document was read from, so an output never replaces a file of a directory dataset either.
+    inputs = list(dict.fromkeys(doc.path for run in runs for doc in run.docs if doc.path is not None))
+    io.refuse_clobbering([p for p in (output, plot) if p is not None], inputs, force)
     checkpoint = out.Checkpoint(output, package.describe(), runs, force=force)
     _execute(prepared, checkpoint)
     checkpoint.write(COMPLETE)

@@ -36,7 +36,7 @@ def run(strategy_id: str, *, from_dir: str | None = None, force: bool = False, a
     from compact_memory.commands.install_strategy_package import plugin_root
     from compact_memory.community.install import uninstall
 
-    root = plugin_root(from_dir, create=False)
+    root = plugin_root(from_dir, create=False, option="--from")
     outcome = uninstall(strategy_id, root, force=force)
     if as_json:
         doc = {"format_version": JSON_FORMAT_VERSION, "result": outcome.action, **outcome.to_json()}

@@ -31,6 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.check:
+            if args.index:
+                parser.error("--check takes the index files as arguments, not with --index")
             return check([Path(f) for f in args.files], fmt=args.fmt)
         if args.files:
             parser.error("--write takes the index with --index")

@@ -19,6 +19,7 @@ class Document:
     text: str
     reference: str | None = None
     answers: list[str] = field(default_factory=list)
+    path: Path | None = None  # the file it was read from
 
     @property
     def size_bytes(self) -> int:
@@ -69,7 +70,7 @@ def _directory_files(root: Path, pattern: str | None) -> list[Path]:
 def _text_document(path: Path, folder: Path) -> Document:
     from compact_memory import io
 
-    return Document(id=relpath(path, folder), text=io.read_text_file(path))
+    return Document(id=relpath(path, folder), text=io.read_text_file(path), path=path)
 
 
 def _read_jsonl(path: Path, folder: Path) -> list[Document]:
@@ -85,7 +86,9 @@ def _read_jsonl(path: Path, folder: Path) -> list[Document]:
         except ValueError as exc:
             raise InputError(f"{name}:{number}: not a JSON object: {exc}",
                              hint="write one JSON object per line") from None
-        docs.append(_record(record, f"{name}:{number}", f"{relpath(path, folder)}:{number}"))
+        doc = _record(record, f"{name}:{number}", f"{relpath(path, folder)}:{number}")
+        doc.path = path
+        docs.append(doc)
     return docs
 
 

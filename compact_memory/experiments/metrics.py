@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
 
 ALL_METRICS = (
     "compression_ratio",
@@ -61,12 +63,16 @@ def span_retention(source: str, output: str) -> float | None:
     Counted as multisets: a source with "not" three times and an output with
     it once keeps one of three.
     """
-    wanted = protected_spans(source)
+    wanted = _source_spans(source)
     if not wanted:
         return None
     found = protected_spans(output)
     kept = sum(min(count, found[span]) for span, count in wanted.items())
     return kept / sum(wanted.values())
+
+
+# The same source is measured once per variant and budget: work out its side once.
+_source_spans = lru_cache(maxsize=32)(protected_spans)
 
 
 def qa_retention(source: str, output: str, answers: Sequence[str]) -> float | None:
@@ -82,6 +88,7 @@ def qa_retention(source: str, output: str, answers: Sequence[str]) -> float | No
     return sum(1 for a in present if _contains(out, a)) / len(present)
 
 
+@lru_cache(maxsize=32)
 def _normal(text: str) -> str:
     return _SPACE.sub(" ", text).strip().lower()
 
@@ -93,11 +100,15 @@ def _contains(haystack: str, needle: str) -> bool:
 
 def rouge(reference: str, output: str) -> dict[str, float]:
     """ROUGE-1/2/L F1 (rouge-score, Porter stemming on; extra: rouge)."""
+    scores = _rouge_scorer().score(reference, output)
+    return {name: round(float(scores[name].fmeasure), 6) for name in ROUGE_KEYS}
+
+
+@lru_cache(maxsize=1)
+def _rouge_scorer() -> Any:
     from rouge_score import rouge_scorer
 
-    scorer = rouge_scorer.RougeScorer(list(ROUGE_KEYS), use_stemmer=True)
-    scores = scorer.score(reference, output)
-    return {name: round(float(scores[name].fmeasure), 6) for name in ROUGE_KEYS}
+    return rouge_scorer.RougeScorer(list(ROUGE_KEYS), use_stemmer=True)
 
 
 def mean(values: Iterable[float | None]) -> float | None:

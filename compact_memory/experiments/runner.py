@@ -91,12 +91,15 @@ def run(
 ) -> list[dict[str, Any]]:
     """Every (variant, budget, document) row, in that order; a strategy that raises fails only its row."""
     rows = []
+    input_tokens: dict[int, int] = {}  # counted once a document, not once a run
     for variant in variants:
         _warm_up(experiment, variant, docs, tokenizer)
         for budget in experiment.budgets:
             for doc in docs:
                 on_start(f"{experiment.name}: {variant.label} @ {budget}: {doc.id}")
-                row = measure(experiment, variant, budget, doc, tokenizer)
+                if id(doc) not in input_tokens:
+                    input_tokens[id(doc)] = tokenizer.count(doc.text)
+                row = measure(experiment, variant, budget, doc, tokenizer, input_tokens[id(doc)])
                 rows.append(row)
                 on_row(row)
     return rows
@@ -110,7 +113,7 @@ def _warm_up(experiment: Experiment, variant: Variant, docs: Sequence[Document],
 
 
 def measure(experiment: Experiment, variant: Variant, budget: int, doc: Document,
-            tokenizer: Tokenizer) -> dict[str, Any]:
+            tokenizer: Tokenizer, input_tokens: int | None = None) -> dict[str, Any]:
     row: dict[str, Any] = dict.fromkeys(ROW_FIELDS)
     row.update(experiment=experiment.name, variant=variant.label, strategy=variant.strategy_id, role=variant.role,
                params=variant.params, budget=budget, document=doc.id, status="ok",
@@ -130,7 +133,8 @@ def measure(experiment: Experiment, variant: Variant, budget: int, doc: Document
         message = str(exc).splitlines()[0] if str(exc) else ""
         row.update(status="failed", error=f"{type(exc).__name__}: {message}".rstrip(": "))
         return row
-    _fill(row, wanted, doc, text, trace, budget, m.median(timings))
+    in_tokens = tokenizer.count(doc.text) if input_tokens is None else input_tokens
+    _fill(row, wanted, doc, text, trace, budget, m.median(timings), in_tokens)
     return row
 
 
@@ -140,7 +144,9 @@ def _compress(experiment: Experiment, variant: Variant, budget: int, doc: Docume
 
     # Plugin output must not mix with the table on stdout.
     with contextlib.redirect_stdout(sys.stderr):
-        memory, trace = compress(doc.text, budget, variant.instance, tokenizer=tokenizer, query=experiment.query)
+        # count_input=False: the input is counted once per document, outside the timed and traced calls.
+        memory, trace = compress(doc.text, budget, variant.instance, tokenizer=tokenizer, query=experiment.query,
+                                 count_input=False)
     return memory.text, trace
 
 
@@ -159,8 +165,7 @@ def _peak_memory(call: Callable[[], object]) -> int:
 
 
 def _fill(row: dict[str, Any], wanted: set[str], doc: Document, text: str, trace: Any, budget: int,
-          latency_ms: float) -> None:
-    in_tokens = int(trace.input_summary["tokens"])
+          latency_ms: float, in_tokens: int) -> None:
     out_tokens = int(trace.output_summary["tokens"])
     cut = [s for s in trace.steps if isinstance(s, dict) and s.get("type") == "runtime_budget_cut"]
     strategy_tokens = int(cut[-1]["details"]["strategy_tokens"]) if cut else out_tokens

@@ -12,7 +12,6 @@ from compact_memory.errors import InputError
 from compact_memory.experiments.metrics import ALL_METRICS
 
 DEFAULT_BASELINES = ("truncate",)
-_TOKENIZER_NAMES = ("words", "default", "cl100k_base", "o200k_base")
 
 
 def show(path: Path) -> str:
@@ -64,10 +63,10 @@ class Experiment:
 
     def tokenizer_spec(self) -> str:
         """The tokenizer name, or a tokenizer.json path resolved against the experiment's folder."""
-        if self.tokenizer in _TOKENIZER_NAMES:
-            return self.tokenizer
-        raw = self.tokenizer[3:] if self.tokenizer.startswith("hf:") else self.tokenizer
-        return "hf:" + str(self.folder / raw)
+        from compact_memory.tokenizers import tokenizer_path
+
+        path = tokenizer_path(self.tokenizer, self.folder)
+        return self.tokenizer if path is None else f"hf:{path}"
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -62,6 +62,18 @@ def get_tokenizer(spec: str | Tokenizer | None = None) -> Tokenizer:
     return tokenizer
 
 
+def tokenizer_path(spec: str, base: Path | None = None) -> Path | None:
+    """The tokenizer.json that ``spec`` names (relative paths against ``base``), or None for a name.
+
+    A path is written ``hf:PATH``, ends in ``.json`` or names an existing file.
+    """
+    if spec in (DEFAULT_TOKENIZER, "default") or spec in BPE_ENCODINGS:
+        return None
+    text = spec[3:] if spec.startswith("hf:") else spec
+    path = Path(text) if base is None else base / text
+    return path if spec.startswith("hf:") or text.endswith(".json") or path.is_file() else None
+
+
 def _load(spec: str) -> Tokenizer:
     if spec in (DEFAULT_TOKENIZER, "default"):
         from compact_memory.tokenizers.words import WordTokenizer
@@ -71,11 +83,11 @@ def _load(spec: str) -> Tokenizer:
         from compact_memory.tokenizers.bpe import load_bpe
 
         return load_bpe(spec)
-    path_text = spec[3:] if spec.startswith("hf:") else spec
-    if spec.startswith("hf:") or path_text.endswith(".json") or Path(path_text).is_file():
+    path = tokenizer_path(spec)
+    if path is not None:
         from compact_memory.tokenizers.hf import load_hf_tokenizer
 
-        return load_hf_tokenizer(Path(path_text))
+        return load_hf_tokenizer(path)
     raise TokenizerError(
         f"unknown tokenizer {spec!r}",
         hint=f"use one of {', '.join(known_tokenizers())}",
