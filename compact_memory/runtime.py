@@ -11,6 +11,7 @@ from compact_memory.compression.strategies_abc import (
     CompressionStrategy,
     TextOrChunks,
     join_chunks,
+    typed_params,
 )
 from compact_memory.compression.trace import CompressionTrace
 from compact_memory.errors import PluginError, UsageError
@@ -85,12 +86,15 @@ def _instantiate(
         from compact_memory.plugins.registry import get_compression_strategy
 
         strategy = get_compression_strategy(strategy)
+    sid = getattr(strategy, "id", strategy)
+    # "false" from a config file means False for a bool parameter, through the Python API as on the CLI.
+    typed = typed_params(strategy, params, who=f"strategy {sid!r}", undeclared_ok=True)
     try:
-        return strategy(**params)
+        return strategy(**typed)
     except TypeError as exc:
         known = ", ".join(p.name for p in getattr(strategy, "params", ())) or "none"
         raise UsageError(
-            f"strategy {getattr(strategy, 'id', strategy)!r} rejected its parameters: {exc}",
+            f"strategy {sid!r} rejected its parameters: {exc}",
             hint=f"known parameters: {known}",
         ) from None
 

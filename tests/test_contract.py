@@ -172,3 +172,23 @@ def test_unknown_id_error_names_available_and_suggests() -> None:
 
 def test_version_is_a_literal() -> None:
     assert compact_memory.__version__.count(".") == 2
+
+
+def test_the_runtime_converts_string_params_by_their_declared_type() -> None:
+    from compact_memory import compress
+    from compact_memory.compression.strategies_abc import CompressedMemory, CompressionStrategy, Param
+    from compact_memory.compression.trace import CompressionTrace
+
+    class Flagged(CompressionStrategy):
+        id = "flagged"
+        params = (Param("shout", bool, False, "upper-case the output"), Param("n", int, 1, "repeat"))
+
+        def __init__(self, shout: bool = False, n: int = 1, **extra: object) -> None:
+            self.shout, self.n, self.extra = shout, n, extra
+
+        def compress(self, text_or_chunks, llm_token_budget, **kwargs):  # type: ignore[no-untyped-def]
+            text = f"{self.shout!r} {self.n!r} {sorted(self.extra)}"
+            return CompressedMemory(text=text), CompressionTrace(strategy_name=self.id)
+
+    memory, _ = compress("x", 50, Flagged, params={"shout": "false", "n": "3", "other": "kept as is"})
+    assert memory.text == "False 3 ['other']"

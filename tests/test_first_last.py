@@ -157,3 +157,26 @@ def test_cli_first_last_with_params() -> None:
     assert result.returncode == 0, result.stderr
     first, last = split(result.stdout.rstrip("\n"), " ~ ")
     assert first == "w0 w1 w2 w3 w4" and last == "w195 w196 w197 w198 w199"
+
+
+class CostlyJoins:
+    """Words, with the marker costing 3 and any marker next to text costing 4 more."""
+
+    name = "costly_joins"
+
+    def count(self, text: str) -> int:
+        words = text.split()
+        marks = text.count("[...]")
+        return len(words) + 3 * marks + (4 if marks and len(words) > marks else 0)
+
+
+def test_never_keeps_the_marker_with_no_text_on_one_side() -> None:
+    from compact_memory.strategies.first_last import FirstLastStrategy
+    from compact_memory.tokenizers import head
+
+    tok = CostlyJoins()
+    text = " ".join(f"w{i}" for i in range(40))
+    memory, trace = FirstLastStrategy().compress(text, 9, tokenizer=tok)
+    assert tok.count(memory.text) <= 9
+    assert memory.text == head(tok, text, 9)  # the head only, not "[...]" with a word or none
+    assert any(step["type"] == "head_only" for step in trace.steps)

@@ -164,3 +164,11 @@ def test_cli_prune() -> None:
                      "--strategy", "prune")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "Cat is not big, it sat.\nEnd of it.\n"
+
+
+def test_a_restructuredtext_tilde_underline_is_no_code_fence() -> None:
+    from compact_memory.strategies.prune import PruneStrategy
+
+    text = "Section\n~~~~~~~\n\nThe cat is very really just a cat.\n\nOther\n~~~~~\n\nIt is really just a dog.\n"
+    memory, _ = PruneStrategy(always=True).compress(text, 100)
+    assert memory.text == "Section\n~~~~~~~\n\nCat is cat.\n\nOther\n~~~~~\n\nIt is dog.\n"

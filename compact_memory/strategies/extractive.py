@@ -42,7 +42,6 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass
 from itertools import chain, pairwise
@@ -59,12 +58,12 @@ from compact_memory.compression.trace import CompressionTrace
 from compact_memory.errors import UsageError
 from compact_memory.strategies.sentences import Unit, split_units
 from compact_memory.tokenizers import Tokenizer, get_tokenizer, head
+from compact_memory.tokenizers.words import TOKEN_PATTERN
 
 __all__ = ["ExtractiveStrategy"]
 
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-# Words, single CJK characters and single punctuation marks, like the default tokenizer.
-_TOKEN = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+|[^\w\s]")
+# Words, single CJK characters and single punctuation marks: the default tokenizer's units.
+_TOKEN = TOKEN_PATTERN
 
 STOP_WORDS = frozenset(
     """

@@ -81,10 +81,13 @@ class FirstLastStrategy(CompressionStrategy):
     ) -> str | None:
         head_tokens = min(room, int(room * self.head_fraction))
         tail_tokens = room - head_tokens
+        wanted = (head_tokens > 0, tail_tokens > 0)  # a side asked for never shrinks to nothing
         for attempt in range(_MAX_REFITS):
             first = head(tokenizer, text, head_tokens)
-            # The tail comes from what the head left, so the two never overlap.
-            last = tail(tokenizer, text[len(first) :], tail_tokens)
+            last = tail(tokenizer, text, tail_tokens)
+            if len(last) > len(text) - len(first):
+                # The tail reaches into the head: take it from what the head left (a short copy here).
+                last = tail(tokenizer, text[len(first) :], tail_tokens)
             output = first + self.marker + last
             if tokenizer.count(output) <= budget:
                 trace.add_step(
@@ -99,8 +102,8 @@ class FirstLastStrategy(CompressionStrategy):
                 head_tokens -= 1
             elif tail_tokens > 0:
                 tail_tokens -= 1
-            else:
-                break
+            if (wanted[0] and head_tokens == 0) or (wanted[1] and tail_tokens == 0) or head_tokens + tail_tokens == 0:
+                break  # the marker would stand for almost all of the text: keep the head only
         return None
 
 

@@ -50,6 +50,7 @@ from compact_memory.compression.strategies_abc import (
     Param,
     TextOrChunks,
     join_chunks,
+    typed_params,
 )
 from compact_memory.compression.trace import CompressionTrace
 from compact_memory.errors import PluginError, UsageError
@@ -238,7 +239,7 @@ def _resolve(spec: dict[str, Any], index: int) -> Step:
     if issubclass(cls, PipelineStrategy) or step_id == PipelineStrategy.id:
         raise UsageError(f"pipeline: step {index + 1} is a pipeline; a pipeline cannot contain itself",
                          hint="list the inner pipeline's steps directly")
-    params = _typed_params(cls, step_id, raw_params)
+    params = typed_params(cls, raw_params, who=f"pipeline: step {step_id!r}")
     if isinstance(target, CompressionStrategy):
         instance = target
     else:
@@ -248,23 +249,6 @@ def _resolve(spec: dict[str, Any], index: int) -> Step:
             raise UsageError(f"pipeline: step {step_id!r} rejected its params: {exc}",
                              hint=f"known params: {_known(cls)}") from None
     return Step(step_id, instance, params, spec.get("budget"))
-
-
-def _typed_params(cls: type[CompressionStrategy], step_id: str, raw: Mapping[str, Any]) -> dict[str, Any]:
-    declared = {p.name: p for p in getattr(cls, "params", ())}
-    typed: dict[str, Any] = {}
-    for key, value in raw.items():
-        param = declared.get(key)
-        if param is None:
-            raise UsageError(f"pipeline: step {step_id!r} has no param {key!r}", hint=f"known params: {_known(cls)}")
-        if isinstance(value, str) and param.type is not str:
-            try:
-                value = param.convert(value)
-            except (TypeError, ValueError):
-                type_name = getattr(param.type, "__name__", str(param.type))
-                raise UsageError(f"pipeline: step {step_id!r}: {key}={value!r} is not a {type_name}") from None
-        typed[key] = value
-    return typed
 
 
 def _known(cls: type[CompressionStrategy]) -> str:

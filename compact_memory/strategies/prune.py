@@ -135,10 +135,14 @@ class PruneStrategy(CompressionStrategy):
         """Each line (with its line break) after pruning, and how many words it lost."""
         parts = _LINE_BREAK.split(text)
         fence: str | None = None
+        previous = ""
         for i in range(0, len(parts), 2):
             line = parts[i]
             brk = parts[i + 1] if i + 1 < len(parts) else ""
             opening = _FENCE.match(line)
+            if opening and fence is None and _is_underline(line, previous):
+                opening = None  # a reStructuredText title underline, not a code fence
+            previous = line
             if fence is not None:
                 if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence) \
                         and not line[opening.end() :].strip():
@@ -209,3 +213,10 @@ def _word_list(raw: str, name: str) -> frozenset[str]:
     if not isinstance(raw, str):
         raise UsageError(f"prune: {name} must be comma-separated words, got {raw!r}")
     return frozenset(w.strip().lower() for w in raw.split(",") if w.strip())
+
+
+def _is_underline(line: str, previous: str) -> bool:
+    """A line of tildes only, right under a line of text at least as long: a reStructuredText title."""
+    stripped = line.strip()
+    title = previous.strip()
+    return bool(title) and set(stripped) == {"~"} and len(stripped) >= len(title)

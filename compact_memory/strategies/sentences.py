@@ -122,6 +122,7 @@ class _Splitter:
         self.flow_start = -1  # first line of the current paragraph
         self.flow_end = -1
         self.flow_kind = "sentence"
+        self.unclosed: dict[str, int] = {}  # fences with no closer from a position on
 
     def run(self) -> list[Unit]:
         text = self.text
@@ -159,7 +160,8 @@ class _Splitter:
             if opener is not None:
                 marks = opener.group(1)
                 bare = stripped.rstrip() == marks
-                closing = None if bare and self.flow_start >= 0 else _closing_fence(text, marks, next_pos)
+                under_text = bare and self.flow_start >= 0
+                closing = None if under_text else _closing_fence(text, marks, next_pos, self.unclosed)
                 self._flush()
                 if closing is None:  # an underline, or a fence never closed: a line of its own
                     self._standalone(first, line_end, "line")
@@ -255,16 +257,25 @@ def _ends_sentence(text: str, sentence_start: int, term_start: int, term: str, n
     return True
 
 
-_FENCE_CLOSERS: dict[str, re.Pattern[str]] = {}
+_FENCE_LINE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t\r]*$", re.M)
 
 
-def _closing_fence(text: str, marks: str, pos: int) -> int | None:
-    """The end of the line that closes a fence opened with ``marks``, searching from ``pos``."""
-    closer = _FENCE_CLOSERS.get(marks)
-    if closer is None:
-        closer = _FENCE_CLOSERS[marks] = re.compile(rf"^[ \t]*{re.escape(marks)}{re.escape(marks[0])}*[ \t\r]*$", re.M)
-    match = closer.search(text, pos)
-    return None if match is None else match.end()
+def _closing_fence(text: str, marks: str, pos: int, failed: dict[str, int]) -> int | None:
+    """The end of the line that closes a fence opened with ``marks`` (the same mark, at least as many).
+
+    ``failed`` maps a fence (``marks``) to the earliest position from which no
+    closer exists; a later search for it, or for a longer one of the same mark,
+    from there on fails at once, so unclosed fences cost one scan, not one each.
+    """
+    for known, start in failed.items():
+        if known[0] == marks[0] and len(known) <= len(marks) and start <= pos:
+            return None
+    for match in _FENCE_LINE.finditer(text, pos):
+        found = match.group(1)
+        if found[0] == marks[0] and len(found) >= len(marks):
+            return match.end()
+    failed[marks] = min(pos, failed.get(marks, pos))
+    return None
 
 
 def _looks_wrapped(text: str, start: int, end: int) -> bool:

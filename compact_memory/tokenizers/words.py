@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-_TOKEN = re.compile(
+TOKEN_PATTERN = re.compile(
     r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]"
     r"|[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+"
     r"|[^\w\s]"
@@ -20,17 +20,17 @@ class WordTokenizer:
     name = "words"
 
     def count(self, text: str) -> int:
-        return sum(1 for _ in _TOKEN.finditer(text))
+        return sum(1 for _ in TOKEN_PATTERN.finditer(text))
 
     def tokens(self, text: str) -> list[str]:
-        return _TOKEN.findall(text)
+        return TOKEN_PATTERN.findall(text)
 
     def head(self, text: str, max_tokens: int) -> str:
         """The prefix ending after token ``max_tokens``; scans only that far."""
         if max_tokens <= 0:
             return ""
         end = 0
-        for seen, match in enumerate(_TOKEN.finditer(text), start=1):
+        for seen, match in enumerate(TOKEN_PATTERN.finditer(text), start=1):
             if seen > max_tokens:
                 return text[:end]
             end = match.end()
@@ -43,7 +43,7 @@ class WordTokenizer:
         window = max(64, max_tokens * 8)
         while True:
             start = max(0, len(text) - window)
-            starts = [m.start() for m in _TOKEN.finditer(text, start)]
+            starts = [m.start() for m in TOKEN_PATTERN.finditer(text, start)]
             if start == 0:
                 return text[starts[-max_tokens] :] if len(starts) > max_tokens else text
             # The first token of the window may be cut; it is never kept
