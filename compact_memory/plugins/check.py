@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -39,23 +40,55 @@ def _check_one(candidate: Candidate, timeout: float) -> dict[str, Any]:
         "attr": candidate.attr,
         "path": str(candidate.path) if candidate.path else None,
     }
-    with tempfile.TemporaryDirectory(prefix="cm-check-") as tmp:
+    outcome = run_isolated("compact_memory.plugins.check", spec, timeout)
+    if outcome.get("timeout"):
+        return {"ok": False, "error": f"import did not finish within {timeout:g} s"}
+    if "ok" in outcome:
+        return outcome
+    last = (outcome["stderr"] or [""])[-1]
+    return {"ok": False, "error": f"the import process ended with exit code {outcome['returncode']} {last}".strip()}
+
+
+def run_isolated(module: str, spec: dict[str, Any], timeout: float) -> dict[str, Any]:
+    """Run ``python -m module SPEC RESULT_FILE`` in a session of its own; return what it wrote.
+
+    The child reports through the result file. Its stderr goes to a file, not
+    a pipe, so a process that plugin code starts and leaves running cannot keep
+    us waiting; when the child ends, or after ``timeout`` seconds, its whole
+    process group is killed. Without a result: ``{"timeout": True}`` or
+    ``{"returncode": N, "stderr": [its last lines]}``.
+    """
+    with tempfile.TemporaryDirectory(prefix="cm-isolated-") as tmp:
         result_file = Path(tmp) / "result.json"
-        try:
-            proc = subprocess.run(
-                [sys.executable, "-m", "compact_memory.plugins.check", json.dumps(spec), str(result_file)],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                timeout=timeout,
-                text=True,
+        stderr_file = Path(tmp) / "stderr.txt"
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        with open(stderr_file, "wb") as stderr:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", module, json.dumps(spec), str(result_file)],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr, cwd=tmp, env=env,
+                start_new_session=os.name == "posix",
             )
+        try:
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            return {"ok": False, "error": f"import did not finish within {timeout:g} s"}
+            _kill_group(proc)
+            return {"timeout": True}
+        _kill_group(proc)  # whatever the plugin left running
         if result_file.exists():
             return dict(json.loads(result_file.read_text(encoding="utf-8")))
-        last = (proc.stderr or "").strip().splitlines()[-1:] or [""]
-        return {"ok": False, "error": f"the import process ended with exit code {proc.returncode} {last[0]}".strip()}
+        lines = stderr_file.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        return {"returncode": proc.returncode, "stderr": lines[-3:]}
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        if os.name == "posix":
+            os.killpg(proc.pid, signal.SIGKILL)
+        elif proc.poll() is None:
+            proc.kill()
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
 
 
 def params_json(cls: Any) -> list[dict[str, Any]] | None:

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -54,33 +51,9 @@ def _spec(pkg: Package, contract: bool) -> dict[str, Any] | None:
 
 
 def run_child(spec: dict[str, Any], timeout: float) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="cm-validate-") as tmp:
-        result_file = Path(tmp) / "result.json"
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "compact_memory.validation.import_check", json.dumps(spec), str(result_file)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            errors="replace", cwd=tmp, env=env, start_new_session=os.name == "posix",
-        )
-        try:
-            _, stderr = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill(proc)
-            return {"timeout": True}
-        if result_file.exists():
-            return dict(json.loads(result_file.read_text(encoding="utf-8")))
-        return {"returncode": proc.returncode, "stderr": (stderr or "").strip().splitlines()[-3:]}
+    from compact_memory.plugins.check import run_isolated
 
-
-def _kill(proc: subprocess.Popen[str]) -> None:
-    try:
-        if os.name == "posix":
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:
-            proc.kill()
-    except (ProcessLookupError, PermissionError):
-        pass
-    proc.communicate()
+    return run_isolated("compact_memory.validation.import_check", spec, timeout)
 
 
 def _record(pkg: Package, spec: dict[str, Any], outcome: dict[str, Any]) -> None:
