@@ -399,3 +399,19 @@ def test_an_output_never_replaces_a_file_of_a_directory_dataset(tmp_path: Path) 
     result = run_cli("dev", "run-package-experiment", str(package), "-o", str(docs / "a.json"), "--force")
     assert result.returncode == 1 and "is an input file" in result.stderr, result.stderr
     assert (docs / "a.json").read_text(encoding="utf-8") == "The first document. It has two sentences."
+
+
+@pytest.mark.parametrize("line", [
+    b'{"text": "A b.", "reference": null}',
+    b'{"text": "A b.", "qa": [{"answer": "A"}]}',
+    b'{"text": "A b.", "qa": [{"question": "Which?", "answer": " "}]}',
+    b'{"text": "A \xff b."}',
+], ids=["null-reference", "no-question", "blank-answer", "not-utf8"])
+def test_validator_and_runner_agree_on_bad_records(tmp_path: Path, line: bytes) -> None:
+    package = make_package(tmp_path / "pkg")
+    (package / "experiments" / "data" / "hand.jsonl").write_bytes(line + b"\n")
+    ran = run_cli("dev", "run-package-experiment", str(package))
+    assert ran.returncode == 1 and "hand.jsonl" in ran.stderr, ran.stderr
+    checked = run_cli("dev", "validate-strategy-package", str(package), "--format", "json")
+    findings = [f for f in json.loads(checked.stdout)["findings"] if f["code"] == "CM504"]
+    assert checked.returncode == 1 and findings and findings[0]["line"] == 1, checked.stdout

@@ -99,18 +99,20 @@ def _record(record: Any, where: str, default_id: str) -> Document:
     if not isinstance(text, str):
         raise InputError(f"{where}: the record needs \"text\" as a string", hint='e.g. {"text": "..."}')
     reference = record.get("reference")
-    if reference is not None and not isinstance(reference, str):
+    if "reference" in record and not isinstance(reference, str):
         raise InputError(f"{where}: \"reference\" must be a string")
     answers = []
     qa = record.get("qa", [])
     if not isinstance(qa, list):
         raise InputError(f"{where}: \"qa\" must be a list of {{\"question\", \"answer\"}} objects")
+    # The same rules as the record definition in schemas/experiment.schema.json, which the validator uses.
     for i, pair in enumerate(qa):
-        answer = pair.get("answer") if isinstance(pair, dict) else None
-        if not isinstance(answer, str) or not answer.strip():
-            raise InputError(f"{where}: qa[{i}] needs a non-empty \"answer\" string",
-                             hint='e.g. {"question": "Who?", "answer": "Ada"}')
-        answers.append(answer)
+        for key in ("question", "answer"):
+            value = pair.get(key) if isinstance(pair, dict) else None
+            if not isinstance(value, str) or not value.strip():
+                raise InputError(f"{where}: qa[{i}] needs a non-empty \"{key}\" string",
+                                 hint='e.g. {"question": "Who?", "answer": "Ada"}')
+        answers.append(pair["answer"])
     raw_id = record.get("id")
     doc_id = str(raw_id) if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) else default_id
     return Document(id=doc_id, text=text, reference=reference, answers=answers)

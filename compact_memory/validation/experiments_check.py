@@ -93,8 +93,14 @@ def _check_records(pkg: Package, path: Path) -> None:
     try:
         if path.stat().st_size > _MAX_JSONL_BYTES:
             return
-        lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
+        raw = path.read_bytes()
     except OSError:
+        return
+    try:
+        lines = raw.decode("utf-8").splitlines()  # as run-package-experiment reads it
+    except UnicodeDecodeError as exc:
+        found.add("CM504", f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at offset {exc.start}",
+                  at=(raw.count(b"\n", 0, exc.start) + 1, 1), hint="save the file as UTF-8")
         return
     schema = schema_check.load_schema("experiment")
     validator = jsonschema.Draft202012Validator({**schema["$defs"]["record"], "$defs": schema["$defs"]})
