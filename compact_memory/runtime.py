@@ -57,7 +57,7 @@ def compress(
     started = time.perf_counter()
     result = instance.compress(text_or_chunks, budget, **kwargs)
     elapsed_ms = (time.perf_counter() - started) * 1000
-    memory, trace = _check_result(instance, result)
+    memory, trace = check_result(result, f"strategy {getattr(instance, 'id', type(instance).__name__)!r}")
     out_tokens = tok.count(memory.text)
     if out_tokens > budget:
         memory.text = head(tok, memory.text, budget)
@@ -99,17 +99,16 @@ def _instantiate(
         ) from None
 
 
-def _check_result(
-    instance: CompressionStrategy, result: object
-) -> tuple[CompressedMemory, CompressionTrace]:
-    name = getattr(instance, "id", type(instance).__name__)
+def check_result(result: object, who: str) -> tuple[CompressedMemory, CompressionTrace]:
+    """``result`` of a ``compress`` call, checked to be ``(CompressedMemory, CompressionTrace)``.
+
+    ``who`` names the caller in the error, e.g. ``strategy 'x'`` or ``pipeline: step 'x'``.
+    """
     if not (isinstance(result, tuple) and len(result) == 2):
-        raise PluginError(
-            f"strategy {name!r} returned {type(result).__name__}, not (CompressedMemory, CompressionTrace)"
-        )
+        raise PluginError(f"{who} returned {type(result).__name__}, not (CompressedMemory, CompressionTrace)")
     memory, trace = result
     if not isinstance(memory, CompressedMemory) or not isinstance(memory.text, str):
-        raise PluginError(f"strategy {name!r} returned {type(memory).__name__} instead of CompressedMemory")
+        raise PluginError(f"{who} returned {type(memory).__name__} instead of CompressedMemory")
     if not isinstance(trace, CompressionTrace):
-        raise PluginError(f"strategy {name!r} returned {type(trace).__name__} instead of CompressionTrace")
+        raise PluginError(f"{who} returned {type(trace).__name__} instead of CompressionTrace")
     return memory, trace

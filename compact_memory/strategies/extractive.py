@@ -300,7 +300,6 @@ class _Selector:
         self, strategy: ExtractiveStrategy, doc: _Doc, text: str, tokenizer: Tokenizer, budget: int, query: str
     ) -> None:
         self.doc = doc
-        self.text = text
         self.tokenizer = tokenizer
         self.budget = budget
         self.lead_share = strategy.lead_share

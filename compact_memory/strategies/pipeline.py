@@ -53,7 +53,7 @@ from compact_memory.compression.strategies_abc import (
     typed_params,
 )
 from compact_memory.compression.trace import CompressionTrace
-from compact_memory.errors import PluginError, UsageError
+from compact_memory.errors import UsageError
 from compact_memory.tokenizers import get_tokenizer, head
 
 DEFAULT_STEPS = "prune@none:always=true|extractive"
@@ -258,12 +258,6 @@ def _known(cls: type[CompressionStrategy]) -> str:
 def _run(
     step: Step, text: TextOrChunks, budget: int, kwargs: dict[str, Any]
 ) -> tuple[CompressedMemory, CompressionTrace]:
-    result = step.strategy.compress(text, budget, **kwargs)
-    if not (isinstance(result, tuple) and len(result) == 2):
-        raise PluginError(f"pipeline: step {step.id!r} returned {type(result).__name__}, not (memory, trace)")
-    memory, trace = result
-    if not isinstance(memory, CompressedMemory) or not isinstance(memory.text, str):
-        raise PluginError(f"pipeline: step {step.id!r} returned {type(memory).__name__} instead of CompressedMemory")
-    if not isinstance(trace, CompressionTrace):
-        raise PluginError(f"pipeline: step {step.id!r} returned {type(trace).__name__} instead of CompressionTrace")
-    return memory, trace
+    from compact_memory.runtime import check_result
+
+    return check_result(step.strategy.compress(text, budget, **kwargs), f"pipeline: step {step.id!r}")
