@@ -203,3 +203,13 @@ def test_outputs_do_not_depend_on_the_hash_seed() -> None:
         results.append(json.loads(proc.stdout))
     assert results[0] == results[1]
     assert len(results[0]) == len(ids) * len(tokenizers) * len(corpus) * 5 * 2
+
+
+def test_the_listing_table_names_each_builtin_as_its_class_does() -> None:
+    from compact_memory.plugins.registry import get_compression_strategy
+    from compact_memory.strategies import BUILTINS
+
+    for spec in BUILTINS:
+        cls = get_compression_strategy(spec.id)
+        assert (cls.__module__, cls.__name__, cls.id, cls.display_name) == (
+            spec.module, spec.class_name, spec.id, spec.display_name)

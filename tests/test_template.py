@@ -304,4 +304,14 @@ def test_hook_and_cli_agree_on_names(name: str) -> None:
         {"strategy_id": "ok_id", "class_name": "Any"},
     ):
         names = scaffold.derive_names(name, **overrides)
-        assert len(hook_problems(names.context())) == len(scaffold.problems(names)), (name, overrides)
+        from_hook = [_same_words(p) for p in hook_problems(names.context())]
+        from_cli = [_same_words(p) for p in scaffold.problems(names)]
+        assert from_hook == from_cli, (name, overrides)
+
+
+def _same_words(problem: str) -> tuple[str, str]:
+    """Which field and which rule: the field's name (package_name and "package name" alike) and the
+    rule's first words after the quoted value ("is not a", "would shadow the", "must not contain")."""
+    field = problem.split(" '", 1)[0].split(" must ", 1)[0].split(" is ", 1)[0].replace("_", " ")
+    rest = re.sub(r"^'.*?' ", "", problem[len(field):].strip())
+    return field, " ".join(rest.split()[:3])
