@@ -33,7 +33,13 @@ class StrategyNotFoundError(CompactMemoryError, KeyError):
 
 
 class PluginError(CompactMemoryError):
-    """A plugin could not be read, imported or used."""
+    """A plugin could not be read, imported or used.
+
+    ``reason`` is what the plugin itself did (``ValueError: bad input``), for
+    reports that already say which plugin ran.
+    """
+
+    reason: str | None = None
 
 
 class TokenizerError(CompactMemoryError):

@@ -11,10 +11,10 @@ from compact_memory.compression.strategies_abc import (
     CompressionStrategy,
     TextOrChunks,
     join_chunks,
-    typed_params,
 )
 from compact_memory.compression.trace import CompressionTrace
-from compact_memory.errors import PluginError, UsageError
+from compact_memory.errors import UsageError
+from compact_memory.factory import call_compress, make_strategy
 from compact_memory.tokenizers import Tokenizer, get_tokenizer, head
 
 
@@ -39,9 +39,11 @@ def compress(
 ) -> tuple[CompressedMemory, CompressionTrace]:
     """Compress with a strategy and fill the trace's tokenizer, counts and timing.
 
-    ``strategy`` is an id, a class or an instance. The output is re-counted;
-    if a strategy returns more than ``budget`` tokens, the runtime cuts it to
-    the budget and records that in the trace, so the budget is always a hard cap.
+    ``strategy`` is an id, a class or an instance; ``params`` are typed as
+    :func:`compact_memory.factory.make_strategy` describes. The output is
+    re-counted; if a strategy returns more than ``budget`` tokens, the runtime
+    cuts it to the budget and records that in the trace, so the budget is
+    always a hard cap.
 
     Counting the input's tokens reads all of it, which costs more than a
     strategy such as ``truncate`` spends on a large input; with
@@ -49,15 +51,14 @@ def compress(
     """
     budget = check_budget(budget)
     tok = get_tokenizer(tokenizer)
-    instance = _instantiate(strategy, params or {})
+    instance = make_strategy(strategy, params)
     kwargs: dict[str, Any] = {"tokenizer": tok}
     if query:
         kwargs["query"] = query
     text = join_chunks(text_or_chunks)
     started = time.perf_counter()
-    result = instance.compress(text_or_chunks, budget, **kwargs)
+    memory, trace = call_compress(instance, text_or_chunks, budget, kwargs)
     elapsed_ms = (time.perf_counter() - started) * 1000
-    memory, trace = check_result(result, f"strategy {getattr(instance, 'id', type(instance).__name__)!r}")
     out_tokens = tok.count(memory.text)
     if out_tokens > budget:
         memory.text = head(tok, memory.text, budget)
@@ -72,43 +73,4 @@ def compress(
     trace.output_summary.update({"tokens": out_tokens, "chars": len(memory.text)})
     if trace.final_compressed_object_preview is None:
         trace.final_compressed_object_preview = memory.text[:200]
-    return memory, trace
-
-
-def _instantiate(
-    strategy: str | CompressionStrategy | type[CompressionStrategy], params: Mapping[str, Any]
-) -> CompressionStrategy:
-    if isinstance(strategy, CompressionStrategy):
-        if params:
-            raise UsageError("params cannot be given with a strategy instance")
-        return strategy
-    if isinstance(strategy, str):
-        from compact_memory.plugins.registry import get_compression_strategy
-
-        strategy = get_compression_strategy(strategy)
-    sid = getattr(strategy, "id", strategy)
-    # "false" from a config file means False for a bool parameter, through the Python API as on the CLI.
-    typed = typed_params(strategy, params, who=f"strategy {sid!r}", undeclared_ok=True)
-    try:
-        return strategy(**typed)
-    except TypeError as exc:
-        known = ", ".join(p.name for p in getattr(strategy, "params", ())) or "none"
-        raise UsageError(
-            f"strategy {sid!r} rejected its parameters: {exc}",
-            hint=f"known parameters: {known}",
-        ) from None
-
-
-def check_result(result: object, who: str) -> tuple[CompressedMemory, CompressionTrace]:
-    """``result`` of a ``compress`` call, checked to be ``(CompressedMemory, CompressionTrace)``.
-
-    ``who`` names the caller in the error, e.g. ``strategy 'x'`` or ``pipeline: step 'x'``.
-    """
-    if not (isinstance(result, tuple) and len(result) == 2):
-        raise PluginError(f"{who} returned {type(result).__name__}, not (CompressedMemory, CompressionTrace)")
-    memory, trace = result
-    if not isinstance(memory, CompressedMemory) or not isinstance(memory.text, str):
-        raise PluginError(f"{who} returned {type(memory).__name__} instead of CompressedMemory")
-    if not isinstance(trace, CompressionTrace):
-        raise PluginError(f"{who} returned {type(trace).__name__} instead of CompressionTrace")
     return memory, trace

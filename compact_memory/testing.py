@@ -145,12 +145,13 @@ class _Subject:
         )
 
     def make(self, check: str) -> CompressionStrategy:
+        from compact_memory.errors import CompactMemoryError
+        from compact_memory.factory import make_strategy
+
         try:
-            return self.cls(**self.params)
-        except Exception as exc:
-            raise self.fail(
-                check, f"cannot be created with params {self.params!r}: {type(exc).__name__}: {exc}"
-            ) from exc
+            return make_strategy(self.cls, self.params)
+        except CompactMemoryError as exc:
+            raise self.fail(check, f"cannot be created with params {self.params!r}: {exc}") from exc
 
     def run(
         self,

@@ -276,9 +276,9 @@ def test_param_on_a_strategy_without_params(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("item", "needles"),
     [
-        ("window=abc", ("--param window=abc", "expected an int", "'abc'")),
-        ("ratio=half", ("--param ratio=half", "expected a float")),
-        ("loud=maybe", ("--param loud=maybe", "expected a bool")),
+        ("window=abc", ("parameter window='abc'", "'echo_params'", "expected an int")),
+        ("ratio=half", ("parameter ratio='half'", "expected a float")),
+        ("loud=maybe", ("parameter loud='maybe'", "expected a bool")),
         ("window", ("expected KEY=VALUE",)),
         ("=3", ("expected KEY=VALUE",)),
     ],

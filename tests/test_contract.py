@@ -190,5 +190,8 @@ def test_the_runtime_converts_string_params_by_their_declared_type() -> None:
             text = f"{self.shout!r} {self.n!r} {sorted(self.extra)}"
             return CompressedMemory(text=text), CompressionTrace(strategy_name=self.id)
 
-    memory, _ = compress("x", 50, Flagged, params={"shout": "false", "n": "3", "other": "kept as is"})
-    assert memory.text == "False 3 ['other']"
+    memory, _ = compress("x", 50, Flagged, params={"shout": "false", "n": "3"})
+    assert memory.text == "False 3 []"
+    # Declared params are the whole list, through the Python API as on the command line.
+    with pytest.raises(UsageError, match=r"unknown parameter 'other' for strategy 'flagged'.*known parameters: n, s"):
+        compress("x", 50, Flagged, params={"other": "refused"})

@@ -307,7 +307,7 @@ def test_missing_dataset_names_its_path(tmp_path: Path) -> None:
         (HAND_EXPERIMENT, ['{"text": 1}'], 'hand.jsonl:1: the record needs "text"'),
         (HAND_EXPERIMENT + "baselines: [no_such]\n", None, "baseline 'no_such': unknown strategy"),
         ("name: hand\ndataset: data/hand.jsonl\nbudgets: [3]\nparams: {bogus: 1}\n", None,
-         "cannot create first_sentence with params {'bogus': 1}"),
+         "unknown parameter 'bogus' for strategy 'first_sentence'"),
         (HAND_EXPERIMENT + "strategy_id: truncate\n", None, "'truncate' is not this package's strategy"),
     ],
     ids=["schema", "record", "baseline", "params", "strategy_id"],

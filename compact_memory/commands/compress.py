@@ -15,7 +15,6 @@ from compact_memory.commands import RawDescriptionFormatter
 from compact_memory.errors import CompactMemoryError, InputError, UsageError
 
 if TYPE_CHECKING:
-    from compact_memory.compression.strategies_abc import CompressionStrategy
     from compact_memory.compression.trace import CompressionTrace
 
 DEFAULT_PATTERN = "*.txt"
@@ -138,7 +137,7 @@ def compress_command(
     force: bool = False,
 ) -> int:
     from compact_memory import io
-    from compact_memory.plugins.registry import get_compression_strategy
+    from compact_memory.factory import make_strategy, parse_param_items
     from compact_memory.tokenizers import get_tokenizer
 
     _check_combinations(text, directory, patterns, recursive, encoding, output, output_dir, output_trace)
@@ -148,8 +147,7 @@ def compress_command(
         _check_is_file(file)
     if directory is not None:
         _check_is_dir(directory)
-    strategy_cls = get_compression_strategy(strategy)
-    params = parse_params(strategy_cls, raw_params)
+    instance = make_strategy(strategy, parse_param_items(raw_params))
     tok = get_tokenizer(tokenizer)
 
     def compress_one(label: str, content: str) -> Outcome:
@@ -157,7 +155,7 @@ def compress_command(
 
         # Only --json and --output-trace report the input's token count, which
         # costs a pass over the whole input.
-        memory, trace = compress(content, budget, strategy_cls, tokenizer=tok, query=query, params=params,
+        memory, trace = compress(content, budget, instance, tokenizer=tok, query=query,
                                  count_input=as_json or output_trace is not None)
         return Outcome(label, text=memory.text, trace=trace, stats=_stats(strategy, budget, trace))
 
@@ -280,35 +278,6 @@ def _compress_tree(
     finally:
         progress.clear()
     return outcomes
-
-
-def parse_params(strategy_cls: type[CompressionStrategy], raw: Sequence[str]) -> dict[str, Any]:
-    """Turn ``KEY=VALUE`` strings into constructor arguments typed by the strategy's ``params``."""
-    declared = {p.name: p for p in getattr(strategy_cls, "params", ())}
-    sid = getattr(strategy_cls, "id", strategy_cls.__name__)
-    values: dict[str, Any] = {}
-    for item in raw:
-        key, sep, value = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise UsageError(f"--param {item!r}: expected KEY=VALUE")
-        param = declared.get(key)
-        if param is None:
-            known = ", ".join(sorted(declared))
-            raise UsageError(
-                f"unknown parameter {key!r} for strategy {sid!r}",
-                hint=f"known parameters: {known}" if known else f"{sid!r} takes no parameters",
-            )
-        try:
-            values[key] = param.convert(value)
-        except (TypeError, ValueError):
-            type_name = getattr(param.type, "__name__", str(param.type))
-            raise UsageError(f"--param {key}={value}: expected {_a(type_name)} {type_name}, got {value!r}") from None
-    return values
-
-
-def _a(word: str) -> str:
-    return "an" if word[:1] in "aeiou" else "a"
 
 
 def find_files(

@@ -8,12 +8,11 @@ CompressionStrategy, CompressedMemory, CompressionTrace``) keep working.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from compact_memory.compression.trace import CompressionTrace
-from compact_memory.errors import UsageError
 from compact_memory.plugins import ID_PATTERN
 
 __all__ = ["ID_PATTERN", "CompressedMemory", "CompressionStrategy", "CompressionTrace", "Param", "TextOrChunks"]
@@ -97,28 +96,3 @@ def join_chunks(text_or_chunks: TextOrChunks) -> str:
     if isinstance(text_or_chunks, str):
         return text_or_chunks
     return "\n\n".join(text_or_chunks)
-
-
-def typed_params(
-    cls: type[CompressionStrategy], raw: Mapping[str, Any], *, who: str, undeclared_ok: bool = False
-) -> dict[str, Any]:
-    """Constructor arguments for ``cls``: string values converted by the declared parameter types.
-
-    ``who`` starts the error messages (``pipeline: step 'x'``). A key the class does not
-    declare is an error, unless ``undeclared_ok``: then it goes to the constructor as it is.
-    """
-    declared = {p.name: p for p in getattr(cls, "params", ())}
-    typed: dict[str, Any] = {}
-    for key, value in raw.items():
-        param = declared.get(key)
-        if param is None and not undeclared_ok:
-            known = ", ".join(declared) or "none"
-            raise UsageError(f"{who} has no param {key!r}", hint=f"known params: {known}")
-        if param is not None and isinstance(value, str) and param.type is not str:
-            try:
-                value = param.convert(value)
-            except (TypeError, ValueError):
-                type_name = getattr(param.type, "__name__", str(param.type))
-                raise UsageError(f"{who}: {key}={value!r} is not a {type_name}") from None
-        typed[key] = value
-    return typed

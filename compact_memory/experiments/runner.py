@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import sys
 import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -70,15 +69,12 @@ def _baseline(experiment: Experiment, strategy_id: str) -> type[CompressionStrat
 
 def _create(experiment: Experiment, cls: type[CompressionStrategy], params: dict[str, Any],
             label: str) -> CompressionStrategy:
+    from compact_memory.factory import make_strategy
+
     try:
-        with contextlib.redirect_stdout(sys.stderr):
-            return cls(**params)
-    except (Exception, SystemExit) as exc:
-        known = ", ".join(p.name for p in getattr(cls, "params", ())) or "none"
-        raise InputError(
-            f"{experiment.origin}: cannot create {label} with params {params}: {type(exc).__name__}: {exc}",
-            hint=f"parameters {cls.id!r} accepts: {known}",
-        ) from None
+        return make_strategy(cls, params, context=f"{experiment.origin}: {label}")
+    except CompactMemoryError as exc:
+        raise InputError(exc.message, hint=exc.hint) from None
 
 
 def run(
@@ -131,7 +127,8 @@ def measure(experiment: Experiment, variant: Variant, budget: int, doc: Document
         raise
     except (Exception, SystemExit) as exc:
         message = str(exc).splitlines()[0] if str(exc) else ""
-        row.update(status="failed", error=f"{type(exc).__name__}: {message}".rstrip(": "))
+        reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {message}".rstrip(": ")
+        row.update(status="failed", error=reason)
         return row
     in_tokens = tokenizer.count(doc.text) if input_tokens is None else input_tokens
     _fill(row, wanted, doc, text, trace, budget, m.median(timings), in_tokens)
@@ -142,11 +139,9 @@ def _compress(experiment: Experiment, variant: Variant, budget: int, doc: Docume
               tokenizer: Tokenizer) -> tuple[str, Any]:
     from compact_memory.runtime import compress
 
-    # Plugin output must not mix with the table on stdout.
-    with contextlib.redirect_stdout(sys.stderr):
-        # count_input=False: the input is counted once per document, outside the timed and traced calls.
-        memory, trace = compress(doc.text, budget, variant.instance, tokenizer=tokenizer, query=experiment.query,
-                                 count_input=False)
+    # count_input=False: the input is counted once per document, outside the timed and traced calls.
+    memory, trace = compress(doc.text, budget, variant.instance, tokenizer=tokenizer, query=experiment.query,
+                             count_input=False)
     return memory.text, trace
 
 

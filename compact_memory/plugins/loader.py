@@ -16,6 +16,12 @@ from compact_memory.plugins.candidates import ENTRY_POINT, LOCAL, Candidate
 from compact_memory.plugins.discovery import VALIDATE_HINT
 
 _NAMESPACE = "compact_memory_plugins"
+_ORIGINS: dict[type, str] = {}  # class -> where it was loaded from, for messages about it
+
+
+def origin_of(cls: type) -> str:
+    """Where ``cls`` came from: ``local /path``, ``entry point dist==1.0``, or its module."""
+    return _ORIGINS.get(cls) or f"{cls.__module__}.{cls.__qualname__}"
 
 
 def load_candidate(candidate: Candidate) -> type[CompressionStrategy]:
@@ -43,6 +49,7 @@ def load_candidate(candidate: Candidate) -> type[CompressionStrategy]:
         where = "entry point name" if candidate.source == ENTRY_POINT else "strategy_id"
         raise _failure(candidate, f"class id {class_id!r} does not match the {where} {candidate.id!r}")
     candidate.obj = obj
+    _ORIGINS.setdefault(obj, candidate.describe())
     return obj
 
 

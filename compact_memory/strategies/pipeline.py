@@ -50,7 +50,6 @@ from compact_memory.compression.strategies_abc import (
     Param,
     TextOrChunks,
     join_chunks,
-    typed_params,
 )
 from compact_memory.compression.trace import CompressionTrace
 from compact_memory.errors import UsageError
@@ -221,43 +220,28 @@ def _normalise(spec: object, index: int) -> dict[str, Any]:
 
 
 def _resolve(spec: dict[str, Any], index: int) -> Step:
+    from compact_memory.factory import make_strategy, strategy_class, strategy_id, typed_params
+
     target = spec["strategy"]
-    raw_params: dict[str, Any] = spec["params"]
-    if isinstance(target, CompressionStrategy):
-        if raw_params:
-            raise UsageError(f"pipeline: step {index + 1} is a strategy instance; it cannot take params")
-        cls: type[CompressionStrategy] = type(target)
-    elif isinstance(target, type) and issubclass(target, CompressionStrategy):
-        cls = target
-    elif isinstance(target, str):
-        from compact_memory.plugins.registry import get_compression_strategy
-
-        cls = get_compression_strategy(target.strip())
-    else:
-        raise UsageError(f"pipeline: step {index + 1}: {target!r} is not a strategy id, class or instance")
-    step_id = str(getattr(cls, "id", cls.__name__))
+    context = f"pipeline: step {index + 1}"
+    if isinstance(target, str):
+        target = target.strip()
+    elif not isinstance(target, (CompressionStrategy, type)):
+        raise UsageError(f"{context}: {target!r} is not a strategy id, class or instance")
+    cls = strategy_class(target)
+    step_id = strategy_id(cls)
     if issubclass(cls, PipelineStrategy) or step_id == PipelineStrategy.id:
-        raise UsageError(f"pipeline: step {index + 1} is a pipeline; a pipeline cannot contain itself",
+        raise UsageError(f"{context} is a pipeline; a pipeline cannot contain itself",
                          hint="list the inner pipeline's steps directly")
-    params = typed_params(cls, raw_params, who=f"pipeline: step {step_id!r}")
     if isinstance(target, CompressionStrategy):
-        instance = target
-    else:
-        try:
-            instance = cls(**params)
-        except TypeError as exc:
-            raise UsageError(f"pipeline: step {step_id!r} rejected its params: {exc}",
-                             hint=f"known params: {_known(cls)}") from None
-    return Step(step_id, instance, params, spec.get("budget"))
-
-
-def _known(cls: type[CompressionStrategy]) -> str:
-    return ", ".join(p.name for p in getattr(cls, "params", ())) or "none"
+        return Step(step_id, make_strategy(target, spec["params"], context=context), {}, spec.get("budget"))
+    params = typed_params(cls, spec["params"], context=context)
+    return Step(step_id, make_strategy(cls, params, context=context), params, spec.get("budget"))
 
 
 def _run(
     step: Step, text: TextOrChunks, budget: int, kwargs: dict[str, Any]
 ) -> tuple[CompressedMemory, CompressionTrace]:
-    from compact_memory.runtime import check_result
+    from compact_memory.factory import call_compress
 
-    return check_result(step.strategy.compress(text, budget, **kwargs), f"pipeline: step {step.id!r}")
+    return call_compress(step.strategy, text, budget, kwargs, context=f"pipeline: step {step.id!r}")
