@@ -14,9 +14,9 @@ from conftest import REPO
 
 from compact_memory.community import load_index, render_markdown, shipped_index_path
 from compact_memory.community.render import REGENERATE
+from compact_memory.diagnostics.render import text_line
 from compact_memory.resources import schema_path
 from compact_memory.validation.package import validate
-from compact_memory.validation.report import text_line
 
 INDEX = REPO / "community" / "strategies.yaml"
 PAGE = REPO / "docs" / "community_strategies.md"

@@ -12,9 +12,9 @@ from conftest import run_cli
 from validate_helpers import REPO, parse_text, write_package
 
 from compact_memory.commands.validate_strategy_package import execute
-from compact_memory.validation import codes as codes_module
-from compact_memory.validation.findings import Finding
-from compact_memory.validation.report import escape_data, escape_property, github_line
+from compact_memory.diagnostics import codes as codes_module
+from compact_memory.diagnostics.findings import Finding
+from compact_memory.diagnostics.render import escape_data, escape_property, github_line
 
 
 def validate(*args: str, cwd: Path) -> tuple[int, dict]:

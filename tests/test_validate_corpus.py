@@ -109,9 +109,9 @@ def _documents() -> list[tuple[str, Path]]:
 
 
 def _our_verdicts() -> dict[Path, bool]:
-    from compact_memory.validation import schema_check
-    from compact_memory.validation.findings import Findings
-    from compact_memory.validation.yaml_marks import read_yaml
+    from compact_memory.diagnostics import schema_check
+    from compact_memory.diagnostics.findings import Findings
+    from compact_memory.diagnostics.yaml_marks import read_yaml
 
     verdicts = {}
     for schema, path in _documents():

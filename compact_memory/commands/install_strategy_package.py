@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from compact_memory.community.install import Outcome
-    from compact_memory.validation.findings import Finding
+    from compact_memory.diagnostics.findings import Finding
 
 JSON_FORMAT_VERSION = 1
 SECURITY_NOTE = (
@@ -79,7 +79,7 @@ def run(path: str, *, to: str | None = None, upgrade: bool = False, force: bool 
     print(SECURITY_NOTE, file=sys.stderr)
     blocking, warnings, data = _validate(source)
     for finding in blocking + warnings:
-        from compact_memory.validation.report import text_line
+        from compact_memory.diagnostics.render import text_line
 
         print(text_line(finding), file=sys.stderr)
     if blocking:
@@ -101,7 +101,7 @@ def run(path: str, *, to: str | None = None, upgrade: bool = False, force: bool 
 
 def _validate(source: Path) -> tuple[list[Finding], list[Finding], dict[str, Any]]:
     """(blocking findings, warnings to show, manifest data) from the static checks."""
-    from compact_memory.validation.codes import ERROR, WARNING
+    from compact_memory.diagnostics.codes import ERROR, WARNING
     from compact_memory.validation.package import validate
 
     report = validate([str(source)], import_mode="skip", strict=False)

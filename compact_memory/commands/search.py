@@ -47,7 +47,7 @@ def run(query: str, *, indexes: list[str], as_json: bool) -> int:
     groups, _ = _resolved()
     search.attach_installed(hits, groups)
     if findings:
-        from compact_memory.validation.report import text_line
+        from compact_memory.diagnostics.render import text_line
 
         for finding in findings:
             print(text_line(finding), file=sys.stderr)

@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def check(paths: list[Path], *, fmt: str = "text") -> int:
     from compact_memory.community.index import load_index, shipped_index_path
-    from compact_memory.validation.report import github_line, text_line
+    from compact_memory.diagnostics.render import github_line, text_line
 
     indexes = [load_index(p) for p in (paths or [shipped_index_path()])]
     line = github_line if fmt == "github" else text_line
@@ -61,9 +61,9 @@ def check(paths: list[Path], *, fmt: str = "text") -> int:
 def write(page: Path, index_path: Path | None) -> int:
     from compact_memory.community.index import load_index, shipped_index_path
     from compact_memory.community.render import render_markdown
+    from compact_memory.diagnostics.render import text_line
     from compact_memory.errors import CompactMemoryError
     from compact_memory.io import atomic_write_text
-    from compact_memory.validation.report import text_line
 
     index = load_index(index_path or shipped_index_path())
     if not index.passed:

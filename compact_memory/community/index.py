@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from compact_memory.validation.codes import ERROR
-from compact_memory.validation.findings import Finding, Findings, json_path
+from compact_memory.diagnostics.codes import ERROR
+from compact_memory.diagnostics.findings import Finding, Findings, json_path
 
 INDEX_PARTS = ("community", "strategies.yaml")
 SCHEMA_NAME = "community_index"
@@ -100,9 +100,9 @@ def shipped_index_path() -> Path:
 
 def load_index(path: Path, display: str | None = None) -> Index:
     """Read and check one index file; ``display`` is how findings name it."""
-    from compact_memory.validation import schema_check
+    from compact_memory.diagnostics import schema_check
+    from compact_memory.diagnostics.yaml_marks import read_yaml
     from compact_memory.validation.context import display_path
-    from compact_memory.validation.yaml_marks import read_yaml
 
     shown = display or display_path(Path(os.path.abspath(path)), Path(os.getcwd()))
     index = Index(path=path, display=shown)

@@ -88,8 +88,8 @@ class Experiment:
 
 def load_file(path: Path) -> Experiment:
     """Read and check an experiment file; any problem is one :class:`InputError` naming file and line."""
-    from compact_memory.validation.findings import Findings
-    from compact_memory.validation.yaml_marks import read_yaml
+    from compact_memory.diagnostics.findings import Findings
+    from compact_memory.diagnostics.yaml_marks import read_yaml
 
     display = show(path)
     if not path.is_file():
@@ -103,8 +103,8 @@ def load_file(path: Path) -> Experiment:
 
 def load_inline(manifest_path: Path, index: int) -> Experiment:
     """The experiment written inline as ``default_experiments[index]`` of the manifest."""
-    from compact_memory.validation.findings import Findings
-    from compact_memory.validation.yaml_marks import read_yaml
+    from compact_memory.diagnostics.findings import Findings
+    from compact_memory.diagnostics.yaml_marks import read_yaml
 
     display = show(manifest_path)
     findings = Findings(file=display)
@@ -115,7 +115,7 @@ def load_inline(manifest_path: Path, index: int) -> Experiment:
 
 
 def _build(doc: Any, base: tuple[Any, ...], display: str, folder: Path, findings: Any, file: Path) -> Experiment:
-    from compact_memory.validation import schema_check
+    from compact_memory.diagnostics import schema_check
 
     data: Any = doc.data
     for part in base:

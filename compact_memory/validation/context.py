@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from compact_memory.diagnostics.findings import Finding, Findings
+from compact_memory.diagnostics.yaml_marks import Document
 from compact_memory.manifest import MANIFEST_NAME
-from compact_memory.validation.findings import Finding, Findings
-from compact_memory.validation.yaml_marks import Document
 
 
 @dataclass

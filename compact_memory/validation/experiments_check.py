@@ -7,10 +7,10 @@ import os
 from pathlib import Path, PurePath
 from typing import Any
 
-from compact_memory.validation import schema_check
+from compact_memory.diagnostics import schema_check
+from compact_memory.diagnostics.findings import Findings, json_path
+from compact_memory.diagnostics.yaml_marks import Document, read_yaml
 from compact_memory.validation.context import Package, inside
-from compact_memory.validation.findings import Findings, json_path
-from compact_memory.validation.yaml_marks import Document, read_yaml
 
 _MAX_JSONL_BYTES = 20_000_000
 _MAX_RECORD_FINDINGS = 10

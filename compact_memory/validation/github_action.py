@@ -17,9 +17,10 @@ import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from compact_memory.validation.codes import ERROR, INFO, WARNING
+from compact_memory.diagnostics.codes import ERROR, INFO, WARNING
+from compact_memory.diagnostics.render import escape_data
 from compact_memory.validation.package import Report, find_packages
-from compact_memory.validation.report import escape_data, summary
+from compact_memory.validation.report import summary
 
 TRUE = ("true", "1", "yes", "on")
 

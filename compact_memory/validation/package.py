@@ -6,19 +6,19 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compact_memory.diagnostics import schema_check
+from compact_memory.diagnostics.codes import ERROR, INFO, WARNING
+from compact_memory.diagnostics.findings import Finding, Findings, apply_strict
+from compact_memory.diagnostics.yaml_marks import read_yaml
 from compact_memory.manifest import MANIFEST_NAME
 from compact_memory.validation import (
     environment_check,
     experiments_check,
     files_check,
     import_check,
-    schema_check,
     static_check,
 )
-from compact_memory.validation.codes import ERROR, INFO, WARNING
 from compact_memory.validation.context import Package, display_path
-from compact_memory.validation.findings import Finding, Findings, apply_strict
-from compact_memory.validation.yaml_marks import read_yaml
 
 
 @dataclass

@@ -6,8 +6,8 @@ import json
 from typing import Any, TextIO
 
 from compact_memory import __version__
-from compact_memory.validation.codes import ERROR, INFO, WARNING
-from compact_memory.validation.findings import Finding
+from compact_memory.diagnostics.codes import ERROR, WARNING
+from compact_memory.diagnostics.render import github_line, text_line
 from compact_memory.validation.package import Report
 
 # Bump when a field changes meaning or disappears; adding fields keeps the number.
@@ -25,13 +25,6 @@ def summary(report: Report) -> str:
         parts.append(_plural(report.infos, "note"))
     verdict = "passed" if report.passed else "failed"
     return f"{_plural(count, 'strategy package')} checked, {verdict}: {', '.join(parts)}"
-
-
-def text_line(finding: Finding) -> str:
-    line = f"{finding.location}: {finding.severity} {finding.code} {finding.message}"
-    if finding.hint:
-        line += f" (hint: {finding.hint})"
-    return line.replace("\n", "\n    ")
 
 
 def write_text(report: Report, out: TextIO) -> None:
@@ -68,26 +61,6 @@ def document(report: Report) -> dict[str, Any]:
 
 def write_json(report: Report, out: TextIO) -> None:
     out.write(json.dumps(document(report), indent=2, ensure_ascii=False) + "\n")
-
-
-_COMMAND = {ERROR: "error", WARNING: "warning", INFO: "notice"}
-
-
-def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def github_line(finding: Finding) -> str:
-    props = [f"file={escape_property(finding.file)}"]
-    if finding.line is not None:
-        props += [f"line={finding.line}", f"col={finding.column or 1}"]
-    props.append(f"title={escape_property(finding.code)}")
-    message = finding.message + (f" (hint: {finding.hint})" if finding.hint else "")
-    return f"::{_COMMAND[finding.severity]} {','.join(props)}::{escape_data(message)}"
 
 
 def write_github(report: Report, out: TextIO) -> None:

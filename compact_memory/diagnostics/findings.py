@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from compact_memory.validation.codes import CODES, ERROR, WARNING
+from compact_memory.diagnostics.codes import CODES, ERROR, WARNING
 
 Position = tuple[int, int]  # 1-based line and column
 

@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from compact_memory.diagnostics.findings import Findings, Position, json_path
 from compact_memory.manifest import MAX_MANIFEST_BYTES, may_nest_deeply
-from compact_memory.validation.findings import Findings, Position, json_path
 
 MAX_BYTES = MAX_MANIFEST_BYTES
 MAX_NODES = 100_000

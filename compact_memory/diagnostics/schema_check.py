@@ -11,8 +11,8 @@ from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]
 
-from compact_memory.validation.findings import Findings, json_path
-from compact_memory.validation.yaml_marks import Document
+from compact_memory.diagnostics.findings import Findings, json_path
+from compact_memory.diagnostics.yaml_marks import Document
 
 _MAX_SHOWN = 80
 
