@@ -9,15 +9,55 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import os
+import stat
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from compact_memory.errors import CompactMemoryError, InputError, UsageError
 
 DEFAULT_ENCODING = "utf-8"
+
+
+def file_kind(mode: int) -> str:
+    """What a file is, for messages: "a directory", "a named pipe (FIFO)", ..."""
+    for test, kind in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def read_regular_file(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The bytes of the regular file at ``path``; anything else is refused before it is read.
+
+    The file is opened without blocking, so a named pipe cannot make us wait,
+    and checked to be a regular file (a FIFO, a device such as /dev/zero, a
+    socket or a directory raise ``OSError(EINVAL)``). More than ``limit``
+    bytes raise ``OSError(EFBIG)``, also when the file grows while it is read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, f"{file_kind(mode)}, not a regular file", os.fspath(path))
+        chunks = []
+        size = 0
+        while True:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size) or 1)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise OSError(errno.EFBIG, f"larger than {limit:,} bytes", os.fspath(path))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def check_encoding(name: str) -> str:
@@ -110,6 +150,8 @@ def atomic_write_bytes(path: Path, data: bytes, *, overwrite: bool = False) -> N
     directory = path.parent
     if not directory.is_dir():
         raise CompactMemoryError(f"cannot write {path}: directory {directory} does not exist")
+    import tempfile
+
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:

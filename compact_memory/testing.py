@@ -30,12 +30,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from compact_memory.compression.strategies_abc import (
-    ID_PATTERN,
     CompressedMemory,
     CompressionStrategy,
     join_chunks,
 )
 from compact_memory.compression.trace import CompressionTrace
+from compact_memory.names import ID_RULE, id_pattern, is_strategy_id
 from compact_memory.tokenizers import Tokenizer, get_tokenizer
 
 __all__ = [
@@ -337,8 +337,8 @@ def _class_attributes(s: _Subject) -> None:
     if not (isinstance(s.cls, type) and issubclass(s.cls, CompressionStrategy)):
         raise s.fail(name, "is not a subclass of compact_memory.compression.CompressionStrategy")
     sid = getattr(s.cls, "id", None)
-    if not isinstance(sid, str) or not ID_PATTERN.match(sid):
-        raise s.fail(name, f"id {sid!r} must match {ID_PATTERN.pattern} (lowercase letters, digits and _)")
+    if not is_strategy_id(sid):
+        raise s.fail(name, f"id {sid!r} must match {id_pattern().pattern} ({ID_RULE})")
     for attr in ("display_name", "version"):
         value = getattr(s.cls, attr, None)
         if value is not None and not isinstance(value, str):

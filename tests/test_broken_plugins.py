@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from plugin_factory import STRATEGY_SOURCE, local_plugin, manifest_text
+from plugin_factory import STRATEGY_SOURCE, local_plugin
 
 GOOD = STRATEGY_SOURCE.format(class_name="PluginStrategy", class_id="broken", display_name="x", marker="")
 
@@ -17,13 +17,12 @@ BROKEN = {
     "exits": ("import sys\nsys.exit(3)\n", None, "called sys.exit(3) while being imported"),
     "not_strategy": ("class PluginStrategy:\n    id = 'broken'\n", None, "not a CompressionStrategy subclass"),
     "missing_class": ("X = 1\n", None, "defines no 'PluginStrategy'"),
-    "bad_yaml": (GOOD, "strategy_id: broken\nauthors: [unclosed\n  - :\n", "not valid YAML"),
+    "bad_yaml": (GOOD, "strategy_id: broken\nauthors: [unclosed\n  - :\n", "(CM104)"),
     "unreadable_yaml": (GOOD, "strategy_id: [unclosed\n  - :\n", "could not be read"),
     "yaml_list": (GOOD, "- just\n- a list\n", "must be a mapping"),
-    "missing_keys": (GOOD, "package_format_version: '1.0'\nstrategy_id: broken\n", "missing required key(s)"),
-    "unquoted_version": (GOOD, manifest_text("broken", version="1.0"), 'quote it: version: "1.0"'),
+    "missing_keys": (GOOD, "package_format_version: '1.0'\nstrategy_id: broken\n", "missing required key"),
     # libyaml's C composer can crash the interpreter on input this deep
-    "deep_yaml": (GOOD, "strategy_id: broken\nx: " + "[" * 100_000 + "]" * 100_000 + "\n", "not valid YAML"),
+    "deep_yaml": (GOOD, "strategy_id: broken\nx: " + "[" * 100_000 + "]" * 100_000 + "\n", "nested too deeply"),
 }
 
 
@@ -72,7 +71,7 @@ def test_manifest_errors_show_in_listing(tmp_path: Path) -> None:
     env = make_env(tmp_path, "bad_yaml")
     result = run_cli("dev", "list-strategies", env=env)
     line = next(ln for ln in result.stdout.splitlines() if "broken_pkg" in ln)
-    assert "error: strategy_package.yaml:" in line and "not valid YAML" in line
+    assert "error: strategy_package.yaml:" in line and "(CM104)" in line
     assert "1 broken" in result.stderr
 
 

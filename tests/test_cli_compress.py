@@ -629,18 +629,20 @@ def test_failed_write_keeps_the_existing_file_and_leaves_no_temporary(tmp_path: 
 
 
 def test_no_clobber_holds_at_the_moment_of_the_move(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
     from compact_memory import io
     from compact_memory.errors import CompactMemoryError
 
     target = tmp_path / "out.txt"
-    real_mkstemp = io.tempfile.mkstemp
+    real_mkstemp = tempfile.mkstemp
 
     def racing_mkstemp(**kwargs: str) -> tuple[int, str]:
         result = real_mkstemp(**kwargs)
         target.write_text("appeared meanwhile", encoding="utf-8")
         return result
 
-    monkeypatch.setattr(io.tempfile, "mkstemp", racing_mkstemp)
+    monkeypatch.setattr(tempfile, "mkstemp", racing_mkstemp)
     with pytest.raises(CompactMemoryError, match="already exists"):
         io.atomic_write_text(target, "ours")
     assert target.read_text(encoding="utf-8") == "appeared meanwhile"

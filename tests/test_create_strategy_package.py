@@ -21,7 +21,7 @@ from compact_memory.errors import CompactMemoryError
     ("name", "strategy_id", "class_name", "display_name"),
     [
         ("compact_memory_my_strategy", "my_strategy", "MyStrategy", "My Strategy"),
-        ("compact-memory-fancy-recall", "fancy_recall", "FancyRecallStrategy", "Fancy Recall"),
+        ("compact_memory_fancy_recall", "fancy_recall", "FancyRecallStrategy", "Fancy Recall"),
         ("keywords", "keywords", "KeywordsStrategy", "Keywords"),
         ("compact_memory_bm25_v2", "bm25_v2", "Bm25V2Strategy", "Bm25 V2"),
         ("compact_memory_Loud", "loud", "LoudStrategy", "Loud"),
@@ -112,19 +112,21 @@ def test_a_file_in_the_way_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--name", "1bad"], "package name '1bad' is not a valid Python package name"),
-        (["--name", "import"], "package name 'import' is not a valid Python package name"),
+        (["--name", "1bad"], "package_name '1bad' is not a valid Python package name"),
+        (["--name", "import"], "package_name 'import' is not a valid Python package name"),
         (["--name", "json"], "would shadow the module 'json'"),
-        (["--name", "compact_memory_ok", "--strategy-id", "Not-OK"], "strategy id 'Not-OK' is invalid"),
+        (["--name", "compact_memory_ok", "--strategy-id", "Not-OK"], "strategy_id 'Not-OK' is invalid"),
         (
             ["--name", "compact_memory_ok", "--class-name", "class"],
-            "class name 'class' is not a Python identifier or is a keyword",
+            "class_name 'class' is not a Python identifier or is a keyword",
         ),
-        (["--name", "compact_memory_ok", "--class-name", "9Lives"], "class name '9Lives' is not a Python identifier"),
+        (["--name", "compact_memory_ok", "--class-name", "9Lives"], "class_name '9Lives' is not a Python identifier"),
         (["--name", "compact_memory_ok", "--author", ""], "author must not be empty"),
         (["--name", "compact_memory_ok", "--description", "line\nbreak"], "description must be one line"),
         (["--name", "compact_memory_ok", "--display-name", "{{ x }}"], "must not contain template syntax"),
         (["--name", "compact_memory_" + "z" * 65], "at most 64 characters"),
+        (["--name", "My-Strategy"], "did you mean 'My_Strategy'?"),
+        (["--name", "compact_memory_ok", "--strategy-id", "prune"], "the id of a built-in strategy"),
     ],
 )
 def test_invalid_names_fail_before_anything_is_written(tmp_path: Path, args: list[str], message: str) -> None:

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO, run_cli
 
-from compact_memory.community import files as community_files
-from compact_memory.community.files import MARKER
+from compact_memory.plugins import install_files as community_files
+from compact_memory.plugins.install_files import MARKER
 
 SAMPLE = REPO / "examples" / "sample_strategy_package"
 SECURITY = "runs with your permissions"
@@ -297,7 +297,7 @@ def test_an_interrupted_copy_leaves_nothing_behind(generated: Path, plugins: Pat
                                                    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
                                                    ) -> None:
     from compact_memory.cli import main
-    from compact_memory.community import install as install_module
+    from compact_memory.plugins import install as install_module
 
     real_copy = community_files.copy_file
     copied: list[str] = []

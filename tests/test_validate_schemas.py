@@ -13,7 +13,7 @@ import pytest
 import yaml
 from validate_helpers import REPO
 
-from compact_memory.resources import schema_path
+from compact_memory.diagnostics.schema_check import validator_for
 
 SCHEMAS = ["strategy_package", "experiment"]
 
@@ -54,22 +54,28 @@ def test_manifest_properties_and_requirements() -> None:
     assert schema["additionalProperties"] is False
 
 
-def test_runtime_reader_uses_the_same_file() -> None:
-    from compact_memory.manifest import schema_keys
+def test_the_strategy_id_rule_is_written_once() -> None:
+    """The id pattern lives in the manifest schema's $defs; the other schemas and the code refer to it."""
+    from compact_memory.names import id_pattern
 
-    schema = json.loads(schema_path().read_text())
-    assert schema_keys() == (tuple(schema["required"]), tuple(schema["properties"]))
-    assert schema_path("experiment").name == "experiment.schema.json"
+    texts = {p.name: p.read_text(encoding="utf-8") for p in (REPO / "schemas").glob("*.json")}
+    assert sum(text.count(id_pattern().pattern) for text in texts.values()) == 1
+    assert load("strategy_package")["$defs"]["strategy_id"]["pattern"] == id_pattern().pattern
+    for name in ("experiment", "community_index"):
+        assert "strategy_package.schema.json#/$defs/strategy_id" in texts[f"{name}.schema.json"]
+    rules = REPO / "templates" / "strategy_package" / "local_extensions.py"
+    sources = [*(REPO / "compact_memory").rglob("*.py"), rules]
+    assert [p for p in sources if "[a-z0-9_]{0,63}" in p.read_text(encoding="utf-8")] == []
 
 
 def test_shipped_experiments_are_valid() -> None:
-    validator = jsonschema.Draft202012Validator(load("experiment"))
+    validator = validator_for(load("experiment"))
     for path in (REPO / "examples").rglob("experiments/*.yaml"):
         assert list(validator.iter_errors(yaml.safe_load(path.read_text()))) == [], path
 
 
 def test_experiment_schema_shapes() -> None:
-    validator = jsonschema.Draft202012Validator(load("experiment"))
+    validator = validator_for(load("experiment"))
     good = [
         {"name": "a", "input": "doc.md", "budgets": [0, 10]},
         {"name": "b", "dataset": "docs/", "budgets": [5], "params": {"k": 1}, "param_grid": {"k": [1, 2]},

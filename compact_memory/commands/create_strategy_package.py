@@ -19,9 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from compact_memory.errors import CompactMemoryError, UsageError
-from compact_memory.scaffold import PackageNames, derive_names, problems
-
-TEMPLATE = ("templates", "strategy_package")
+from compact_memory.scaffold import TEMPLATE, PackageNames, derive_names, problems
 
 
 def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
@@ -46,6 +44,8 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: s
     parser.add_argument("--display-name", default=None, help="name shown by dev list-strategies")
     parser.add_argument("--author", default=None, help='author, e.g. "Ada Lovelace <ada@example.com>"')
     parser.add_argument("--description", default=None, help="one-line description")
+    parser.add_argument("--overrides-builtin", action="store_true",
+                        help="the strategy replaces the built-in strategy with the same id (overrides_builtin: true)")
     parser.set_defaults(
         handler=lambda a: run(
             a.name,
@@ -55,6 +55,7 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: s
             display_name=a.display_name,
             author=a.author,
             description=a.description,
+            overrides_builtin=a.overrides_builtin,
         )
     )
 
@@ -68,6 +69,7 @@ def run(
     display_name: str | None = None,
     author: str | None = None,
     description: str | None = None,
+    overrides_builtin: bool = False,
 ) -> int:
     names = derive_names(
         name,
@@ -76,6 +78,7 @@ def run(
         display_name=display_name,
         author=author,
         description=description,
+        overrides_builtin="yes" if overrides_builtin else None,
     )
     found = problems(names)
     if found:

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from compact_memory.community.install import Outcome
     from compact_memory.diagnostics.findings import Finding
+    from compact_memory.plugins.install import Outcome
 
 JSON_FORMAT_VERSION = 1
 SECURITY_NOTE = (
@@ -66,9 +66,9 @@ def plugin_root(to: str | None, *, create: bool, option: str = "--to") -> Path:
 
 def run(path: str, *, to: str | None = None, upgrade: bool = False, force: bool = False,
         as_json: bool = False) -> int:
-    from compact_memory.community.install import install
     from compact_memory.errors import CompactMemoryError
-    from compact_memory.manifest import MANIFEST_NAME
+    from compact_memory.package import MANIFEST_NAME
+    from compact_memory.plugins.install import install
 
     source = Path(path)
     if not (source / MANIFEST_NAME).is_file():
@@ -116,7 +116,7 @@ def _validate(source: Path) -> tuple[list[Finding], list[Finding], dict[str, Any
 
 
 def _print(outcome: Outcome, data: dict[str, Any]) -> None:
-    from compact_memory.community.install import UNCHANGED, UPGRADED
+    from compact_memory.plugins.install import UNCHANGED, UPGRADED
 
     name = data.get("display_name") or outcome.strategy_id
     if outcome.action == UNCHANGED:

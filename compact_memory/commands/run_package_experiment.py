@@ -65,8 +65,9 @@ def run_package_experiment(path: Path, *, experiment: str | None = None, output:
     from compact_memory import io
     from compact_memory.errors import CompactMemoryError
     from compact_memory.experiments import output as out
-    from compact_memory.experiments.package import load_strategy, open_package, select_experiments
+    from compact_memory.experiments.package import describe, open_package, select_experiments
     from compact_memory.experiments.report import COMPLETE, table
+    from compact_memory.plugins.loader import load_package
 
     out.check_suffixes(output, plot)
     if plot is not None:
@@ -75,13 +76,13 @@ def run_package_experiment(path: Path, *, experiment: str | None = None, output:
         require_matplotlib()
     package = open_package(path)
     experiments = select_experiments(package, experiment)
-    cls = load_strategy(package)
-    prepared = [_prepare(exp, cls, package.strategy_id, baselines) for exp in experiments]
+    cls = load_package(package)
+    prepared = [_prepare(exp, cls, cls.id, baselines) for exp in experiments]
     runs = [run for run, _ in prepared]
     # Every file a document was read from, so an output never replaces a file of a directory dataset either.
     inputs = list(dict.fromkeys(doc.path for run in runs for doc in run.docs if doc.path is not None))
     io.refuse_clobbering([p for p in (output, plot) if p is not None], inputs, force)
-    checkpoint = out.Checkpoint(output, package.describe(), runs, force=force)
+    checkpoint = out.Checkpoint(output, describe(package), runs, force=force)
     _execute(prepared, checkpoint)
     checkpoint.write(COMPLETE)
     io.write_stdout("\n".join(table(run) for run in runs))

@@ -34,7 +34,7 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: s
 def run(strategy_id: str, *, from_dir: str | None = None, force: bool = False, as_json: bool = False) -> int:
     from compact_memory import console
     from compact_memory.commands.install_strategy_package import plugin_root
-    from compact_memory.community.install import uninstall
+    from compact_memory.plugins.install import uninstall
 
     root = plugin_root(from_dir, create=False, option="--from")
     outcome = uninstall(strategy_id, root, force=force)

@@ -101,8 +101,8 @@ def shipped_index_path() -> Path:
 def load_index(path: Path, display: str | None = None) -> Index:
     """Read and check one index file; ``display`` is how findings name it."""
     from compact_memory.diagnostics import schema_check
+    from compact_memory.diagnostics.findings import display_path
     from compact_memory.diagnostics.yaml_marks import read_yaml
-    from compact_memory.validation.context import display_path
 
     shown = display or display_path(Path(os.path.abspath(path)), Path(os.getcwd()))
     index = Index(path=path, display=shown)

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from compact_memory.compression.trace import CompressionTrace
-from compact_memory.plugins import ID_PATTERN
 
-__all__ = ["ID_PATTERN", "CompressedMemory", "CompressionStrategy", "CompressionTrace", "Param", "TextOrChunks"]
+__all__ = ["CompressedMemory", "CompressionStrategy", "CompressionTrace", "Param", "TextOrChunks"]
 
 TextOrChunks = str | Sequence[str]
 
@@ -60,7 +59,7 @@ class Param:
 class CompressionStrategy(ABC):
     """Base class of every compression strategy.
 
-    Subclasses set ``id`` (``^[a-z][a-z0-9_]{0,63}$``), optionally
+    Subclasses set ``id`` (lowercase letters, digits and _, starting with a letter, at most 64 characters), optionally
     ``display_name``, ``version`` and ``params``, and implement
     :meth:`compress`. Constructor keyword arguments are the declared params.
     """

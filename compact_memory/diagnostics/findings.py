@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from compact_memory.diagnostics.codes import CODES, ERROR, WARNING
@@ -56,9 +57,9 @@ class Findings:
     items: list[Finding] = field(default_factory=list)
 
     def add(self, code: str, message: str, *, at: Position | None = None, json_path: str | None = None,
-            hint: str | None = None, file: str | None = None) -> Finding:
+            hint: str | None = None, file: str | None = None, severity: str = "") -> Finding:
         line, column = at if at else (None, None)
-        finding = Finding(code, message, file or self.file, line, column, json_path, hint)
+        finding = Finding(code, message, file or self.file, line, column, json_path, hint, severity)
         self.items.append(finding)
         return finding
 
@@ -74,6 +75,15 @@ def json_path(path: tuple[Any, ...]) -> str:
         else:
             out += f"[{json.dumps(str(part), ensure_ascii=False)}]"
     return out
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """``path`` as findings show it: relative to ``cwd`` when below it."""
+    try:
+        relative = path.relative_to(cwd)
+    except ValueError:
+        return str(path)
+    return str(relative) if str(relative) != "." else "."
 
 
 def apply_strict(findings: list[Finding]) -> None:

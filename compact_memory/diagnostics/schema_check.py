@@ -1,4 +1,12 @@
-"""Validate data against one of our JSON Schemas; every error becomes a located finding."""
+"""Validate data against one of our JSON Schemas; every error becomes a located finding.
+
+The validator uses jsonschema (imported only when a validator is built).
+Listing strategies at startup cannot afford that import, so
+:func:`light_errors` evaluates the few keywords the manifest's top-level keys
+use (required, additionalProperties, type, const, pattern, minLength,
+minItems) straight from the same schema; both kinds of error are worded by
+:func:`report`, so the runtime and the validator say the same thing.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +16,6 @@ import json
 import re
 from functools import cache
 from typing import Any
-
-import jsonschema  # type: ignore[import-untyped]
 
 from compact_memory.diagnostics.findings import Findings, json_path
 from compact_memory.diagnostics.yaml_marks import Document
@@ -24,15 +30,48 @@ def load_schema(name: str) -> dict[str, Any]:
     return dict(json.loads(schema_path(name).read_text(encoding="utf-8")))
 
 
+SCHEMAS = ("strategy_package", "experiment", "community_index")
+
+
+@cache
+def _registry() -> Any:
+    """Our schemas by file name, so one can refer to another (the strategy id is defined once).
+
+    The schemas carry no ``$id``: a reference such as
+    ``strategy_package.schema.json#/$defs/strategy_id`` then resolves against
+    wherever the schema was read from (this registry, a local file, a raw
+    URL), which is what editors and check-jsonschema do too.
+    """
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    return Registry().with_resources(
+        (f"{n}.schema.json", Resource.from_contents(load_schema(n), default_specification=DRAFT202012))
+        for n in SCHEMAS
+    )
+
+
+def validator_for(schema: dict[str, Any]) -> Any:
+    """A 2020-12 validator for ``schema`` (one of ours, or a part of one) that resolves references to the others."""
+    import jsonschema  # type: ignore[import-untyped]
+
+    return jsonschema.Draft202012Validator(schema, registry=_registry())
+
+
 @cache
 def _validator(name: str) -> Any:
-    return jsonschema.Draft202012Validator(load_schema(name))
+    return validator_for(load_schema(name))
 
 
 def check(data: Any, doc: Document, schema_name: str, findings: Findings, *, base: tuple[Any, ...] = ()) -> int:
     """Add a finding per schema error of ``data`` (found at ``base`` in ``doc``); return their number."""
+    return report(list(_validator(schema_name).iter_errors(data)), doc, schema_name, findings, base=base)
+
+
+def report(errors: list[Any], doc: Document, schema_name: str, findings: Findings, *,
+           base: tuple[Any, ...] = ()) -> int:
+    """Add a finding per error (jsonschema's or :class:`LightError`); return their number."""
     before = len(findings.items)
-    errors = list(_validator(schema_name).iter_errors(data))
     typed = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
     done: set[tuple[Any, ...]] = set()
     for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
@@ -94,6 +133,72 @@ def _wrong_type(error: Any, path: tuple[Any, ...], doc: Document, findings: Find
         return
     findings.add("CM203", f"{_label(path)} must be {names}, not {found}", at=at, json_path=where,
                  hint=error.schema.get("description") if isinstance(error.schema, dict) else None)
+
+
+class LightError:
+    """The attributes of a jsonschema ``ValidationError`` that :func:`report` reads."""
+
+    def __init__(self, validator: str, validator_value: Any, instance: Any, schema: dict[str, Any],
+                 path: tuple[Any, ...] = (), message: str = "") -> None:
+        self.validator = validator
+        self.validator_value = validator_value
+        self.instance = instance
+        self.schema = schema
+        self.absolute_path = path
+        self.absolute_schema_path: tuple[Any, ...] = ()
+        self.message = message or f"{validator} {validator_value!r}"
+
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "array": (list,), "object": (dict,),
+                                            "boolean": (bool,), "integer": (int,), "number": (int, float)}
+
+
+def light_errors(data: dict[str, Any], schema_name: str) -> list[LightError]:
+    """Errors of a mapping's own keys against the schema's top level, without jsonschema.
+
+    Checks required and unknown keys, and each value's type, const, pattern,
+    minLength and minItems; nested structures are left to the validator.
+    """
+    schema = load_schema(schema_name)
+    properties = schema.get("properties", {})
+    errors = []
+    if any(key not in data for key in schema.get("required", ())):
+        errors.append(LightError("required", schema["required"], data, schema))
+    if schema.get("additionalProperties") is False and any(key not in properties for key in data):
+        errors.append(LightError("additionalProperties", False, data, schema))
+    for key, value in data.items():
+        prop = _resolved(properties.get(key), schema)
+        if prop is not None:
+            errors += _value_errors(value, prop, (key,))
+    return errors
+
+
+def _value_errors(value: Any, prop: dict[str, Any], path: tuple[Any, ...]) -> list[LightError]:
+    expected = prop.get("type")
+    if expected is not None:
+        types = _JSON_TYPES.get(expected, (object,))
+        if not isinstance(value, types) or (expected != "boolean" and isinstance(value, bool)):
+            return [LightError("type", expected, value, prop, path)]
+    if "const" in prop and value != prop["const"]:
+        return [LightError("const", prop["const"], value, prop, path)]
+    if isinstance(value, str):
+        if "minLength" in prop and len(value) < prop["minLength"]:
+            return [LightError("minLength", prop["minLength"], value, prop, path)]
+        if "pattern" in prop and re.search(prop["pattern"], value) is None:
+            return [LightError("pattern", prop["pattern"], value, prop, path)]
+    if isinstance(value, list) and "minItems" in prop and len(value) < prop["minItems"]:
+        return [LightError("minItems", prop["minItems"], value, prop, path)]
+    return []
+
+
+def _resolved(prop: dict[str, Any] | None, schema: dict[str, Any]) -> dict[str, Any] | None:
+    """``prop`` with a local ``$ref`` (``#/$defs/x``) merged in."""
+    if prop is None or "$ref" not in prop:
+        return prop
+    ref = prop["$ref"]
+    if not ref.startswith("#/$defs/"):
+        return prop
+    return {**schema["$defs"][ref.removeprefix("#/$defs/")], **{k: v for k, v in prop.items() if k != "$ref"}}
 
 
 _TYPE_NAMES = {"string": "a string", "array": "a list", "object": "a mapping", "boolean": "true or false",

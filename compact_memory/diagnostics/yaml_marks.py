@@ -17,10 +17,9 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from compact_memory.diagnostics.findings import Findings, Position, json_path
-from compact_memory.manifest import MAX_MANIFEST_BYTES, may_nest_deeply
 
-MAX_BYTES = MAX_MANIFEST_BYTES
-MAX_NODES = 100_000
+MAX_BYTES = 1_000_000
+MAX_ALIAS_VALUES = 100_000  # values that aliases may add to the document
 _CORE = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = frozenset(_CORE + t for t in ("null", "bool", "int", "float", "str", "seq", "map", "timestamp"))
 _MERGE = _CORE + "merge"
@@ -55,16 +54,40 @@ class _Abort(Exception):
     pass
 
 
+# libyaml's composer recurses in C and can crash the interpreter on deep
+# nesting; text that may nest that deep is parsed by the pure-Python loader,
+# which raises RecursionError instead. No real manifest nests that deep.
+_MAX_C_DEPTH = 64
+
+
+def may_nest_deeply(text: str) -> bool:
+    """Whether ``text`` may nest deeper than libyaml handles safely (a cheap over-estimate)."""
+    depth = deepest = 0
+    for char in re.findall(r"[\[\]{}]", text):
+        depth = depth + 1 if char in "[{" else max(0, depth - 1)
+        deepest = max(deepest, depth)
+    if deepest > _MAX_C_DEPTH:
+        return True
+    # Block nesting grows with indentation and with "- - -" on one line.
+    return any(len(line) - len(line.lstrip(" -?:")) > 2 * _MAX_C_DEPTH for line in text.splitlines())
+
+
 def read_yaml(path: Path, findings: Findings) -> Document | None:
-    """The document of ``path``, or None after adding the findings that explain why not."""
+    """The document of ``path``, or None after adding the findings that explain why not.
+
+    Only a regular file of at most :data:`MAX_BYTES` is read.
+    """
+    import errno
+
+    from compact_memory.io import read_regular_file
+
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            findings.add("CM102", f"the file has {size:,} bytes; the limit is {MAX_BYTES:,}")
-            return None
-        raw = path.read_bytes()
+        raw = read_regular_file(path, MAX_BYTES)
     except OSError as exc:
-        findings.add("CM101", f"cannot read the file: {exc.strerror or exc}")
+        if exc.errno == errno.EFBIG:
+            findings.add("CM102", f"the file is larger than the limit of {MAX_BYTES:,} bytes")
+        else:
+            findings.add("CM101", f"cannot read the file: {exc.strerror or exc}")
         return None
     text = decode(raw, findings)
     return None if text is None else parse_yaml(text, findings)
@@ -127,7 +150,7 @@ def parse_yaml(text: str, findings: Findings) -> Document | None:
 
 
 def _check_nodes(root: Node, findings: Findings) -> bool:
-    """Tags from the core schema only, no alias cycles, bounded size after expansion."""
+    """Tags from the core schema only, no alias cycles, bounded growth through aliases."""
     sizes: dict[int, int] = {}
     active: set[int] = set()
     ok = True
@@ -152,8 +175,9 @@ def _check_nodes(root: Node, findings: Findings) -> bool:
             total += sum(size(k) + size(v) for k, v in node.value)
         active.discard(key)
         sizes[key] = total
-        if total > MAX_NODES:
-            findings.add("CM106", f"aliases expand the document to more than {MAX_NODES:,} values",
+        # Written values are bounded by the file size; only what aliases add is checked.
+        if total - len(sizes) > MAX_ALIAS_VALUES:
+            findings.add("CM106", f"aliases expand the document by more than {MAX_ALIAS_VALUES:,} values",
                          at=_mark(node))
             raise _Abort
         return total

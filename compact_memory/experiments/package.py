@@ -1,77 +1,41 @@
-"""A strategy package on disk: its manifest, its strategy class and its experiments."""
+"""The experiments a strategy package lists, and how the results name the package."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compact_memory.compression.strategies_abc import CompressionStrategy
 from compact_memory.errors import InputError, PluginError
 from compact_memory.experiments.spec import Experiment, load_file, load_inline, show
-from compact_memory.manifest import MANIFEST_NAME, read_manifest
-
-_VALIDATE = "run: compact-memory dev validate-strategy-package {path}"
+from compact_memory.package import MANIFEST_NAME, VALIDATE_HINT, StrategyPackage, read_package
 
 
-@dataclass
-class StrategyPackage:
-    root: Path
-    manifest: dict[str, Any]
-
-    @property
-    def strategy_id(self) -> str:
-        return str(self.manifest["strategy_id"])
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "path": show(self.root),
-            "strategy_id": self.strategy_id,
-            "display_name": self.manifest.get("display_name"),
-            "version": self.manifest.get("version"),
-        }
+def describe(package: StrategyPackage) -> dict[str, Any]:
+    """The package as the results document names it."""
+    return {"path": show(package.root), "strategy_id": package.strategy_id, "display_name": package.display_name,
+            "version": package.version}
 
 
 def open_package(path: Path) -> StrategyPackage:
+    """The package at ``path`` (its directory or its manifest), read as the runtime reads it."""
     if not path.exists():
         raise InputError(f"{path}: no such directory", hint="give the directory that holds strategy_package.yaml")
     root = path.parent if path.is_file() and path.name == MANIFEST_NAME else path
-    manifest_path = root / MANIFEST_NAME
-    if not manifest_path.is_file():
+    if not (root / MANIFEST_NAME).is_file():
         raise InputError(f"{show(root)}: no {MANIFEST_NAME} here",
                          hint="give a strategy package directory, e.g. one made by dev create-strategy-package")
-    manifest = read_manifest(manifest_path)
-    if manifest.errors:
-        raise PluginError(manifest.errors[0], hint=_VALIDATE.format(path=show(root)))
-    return StrategyPackage(root=root, manifest=manifest.data)
-
-
-def load_strategy(package: StrategyPackage) -> type[CompressionStrategy]:
-    """The package's class, imported from the directory under a private name, installed or not."""
-    from compact_memory.plugins.candidates import LOCAL, Candidate
-    from compact_memory.plugins.loader import load_candidate
-
-    data = package.manifest
-    candidate = Candidate(
-        id=package.strategy_id,
-        source=LOCAL,
-        origin=str(package.root),
-        order=0,
-        display_name=data.get("display_name"),
-        version=data.get("version"),
-        module=data.get("strategy_module"),
-        attr=data.get("strategy_class_name"),
-        path=package.root,
-    )
-    return load_candidate(candidate)
+    package = read_package(root, display=show(root))
+    if package.errors:
+        raise PluginError(f"{show(root)}: {package.problem()}", hint=VALIDATE_HINT.format(path=show(root)))
+    return package
 
 
 def select_experiments(package: StrategyPackage, name: str | None) -> list[Experiment]:
     """The manifest's default_experiments, or the one experiment ``name`` (a name or a file path)."""
-    entries = package.manifest.get("default_experiments") or []
+    entries = package.data.get("default_experiments") or []
     if not isinstance(entries, list):
         raise InputError(f"{show(package.root / MANIFEST_NAME)}: default_experiments must be a list",
-                         hint=_VALIDATE.format(path=show(package.root)))
+                         hint=VALIDATE_HINT.format(path=show(package.root)))
     if name is None:
         if not entries:
             found = sorted(p.relative_to(package.root).as_posix()
@@ -110,7 +74,7 @@ def _load_entry(package: StrategyPackage, index: int, entry: Any) -> Experiment:
         return load_inline(package.root / MANIFEST_NAME, index)
     if not isinstance(entry, str) or not entry:
         raise InputError(f"{show(package.root / MANIFEST_NAME)}: default_experiments[{index}] must be a path "
-                         "or an experiment mapping", hint=_VALIDATE.format(path=show(package.root)))
+                         "or an experiment mapping", hint=VALIDATE_HINT.format(path=show(package.root)))
     path = package.root / entry
     if not path.is_file():
         raise InputError(f"{show(path)}: experiment file not found (default_experiments[{index}] of "

@@ -7,6 +7,8 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
+    from compact_memory.package import StrategyPackage
+
 BUILTIN = "builtin"
 REGISTERED = "registered"
 LOCAL = "local"
@@ -41,6 +43,7 @@ class Candidate:
         status: str = "active",
         reason: str = "",
         obj: Any = None,
+        package: StrategyPackage | None = None,
     ) -> None:
         self.id = id
         self.source = source
@@ -57,6 +60,7 @@ class Candidate:
         self.status = status
         self.reason = reason
         self.obj = obj  # the class, for built-ins already imported and registered ones
+        self.package = package  # the manifest it was read from (local packages, entry points that ship one)
 
     def __repr__(self) -> str:
         return f"Candidate({self.id!r}, {self.source}, {self.origin!r}, status={self.status!r})"

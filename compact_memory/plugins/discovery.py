@@ -2,26 +2,24 @@
 
 Errors are values here: a broken plugin becomes a candidate with ``error``
 set, so one bad package never breaks the listing or another strategy.
+Local packages and the manifests that entry-point distributions ship are
+read with :func:`compact_memory.package.read_package`, like everywhere else.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import stat
 from pathlib import Path
 
-from compact_memory.manifest import MANIFEST_NAME, read_manifest
-from compact_memory.plugins import ID_PATTERN
-from compact_memory.plugins.candidates import BUILTIN, ENTRY_POINT, LOCAL, Candidate
+from compact_memory.names import ID_RULE, is_strategy_id
+from compact_memory.package import MANIFEST_NAME, VALIDATE_HINT, StrategyPackage, read_package
+from compact_memory.plugins.candidates import BUILTIN, ENTRY_POINT, LOCAL, REGISTERED, Candidate
 from compact_memory.plugins.settings import ENTRY_POINT_GROUP, PluginSettings
 
 TYPE_CHECKING = False  # typing costs a few ms at startup
 if TYPE_CHECKING:
-    from typing import Any
-
-_ID_LINE = re.compile(r"^strategy_id:[ \t]*[\"']?([a-z][a-z0-9_]{0,63})[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
-VALIDATE_HINT = "run: compact-memory dev validate-strategy-package {path}"
+    from compact_memory.compression.strategies_abc import CompressionStrategy
 
 
 class Discovery:
@@ -30,11 +28,11 @@ class Discovery:
         self.notes: list[str] = []
 
 
-def discover(settings: PluginSettings | None = None) -> Discovery:
-    settings = settings or PluginSettings.from_env()
+def discover(settings: PluginSettings, registered: list[tuple[type[CompressionStrategy], bool]]) -> Discovery:
+    """Built-ins, the ``registered`` classes, local plugin directories and entry points, in that order."""
     found = Discovery()
     found.candidates.extend(_builtins())
-    found.candidates.extend(_registered())
+    found.candidates.extend(_registered(registered))
     _local_dirs(settings, found)
     _entry_points(found)
     return found
@@ -45,46 +43,19 @@ def _builtins() -> list[Candidate]:
     from compact_memory.strategies import BUILTINS
 
     return [
-        Candidate(
-            id=spec.id,
-            source=BUILTIN,
-            origin="compact_memory",
-            order=i,
-            display_name=spec.display_name,
-            version=__version__,
-            module=spec.module,
-            attr=spec.class_name,
-        )
+        Candidate(id=spec.id, source=BUILTIN, origin="compact_memory", order=i, display_name=spec.display_name,
+                  version=__version__, module=spec.module, attr=spec.class_name)
         for i, spec in enumerate(BUILTINS)
     ]
 
 
-def _registered() -> list[Candidate]:
-    from compact_memory.plugins.registry import registered_classes
-
-    out = []
-    for i, (cls, overrides) in enumerate(registered_classes()):
-        out.append(
-            Candidate(
-                id=cls.id,
-                source="registered",
-                origin=f"{cls.__module__}.{cls.__qualname__}",
-                order=i,
-                display_name=getattr(cls, "display_name", None) or cls.id,
-                version=getattr(cls, "version", None),
-                overrides_builtin=overrides,
-                obj=cls,
-            )
-        )
-    return out
-
-
-def _writable_by_others(path: Path) -> bool:
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return False
-    return bool(mode & (stat.S_IWOTH | stat.S_IWGRP)) and os.name != "nt"
+def _registered(registered: list[tuple[type[CompressionStrategy], bool]]) -> list[Candidate]:
+    return [
+        Candidate(id=cls.id, source=REGISTERED, origin=f"{cls.__module__}.{cls.__qualname__}", order=i,
+                  display_name=getattr(cls, "display_name", None) or cls.id, version=getattr(cls, "version", None),
+                  overrides_builtin=overrides, obj=cls)
+        for i, (cls, overrides) in enumerate(registered)
+    ]
 
 
 def _local_dirs(settings: PluginSettings, found: Discovery) -> None:
@@ -92,7 +63,7 @@ def _local_dirs(settings: PluginSettings, found: Discovery) -> None:
     if settings.user_dir is not None:
         roots.append(settings.user_dir)
     order = 0
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for root in roots:
         try:
             entries = sorted(os.scandir(root), key=lambda e: e.name)
@@ -105,104 +76,141 @@ def _local_dirs(settings: PluginSettings, found: Discovery) -> None:
         except OSError as exc:
             found.notes.append(f"plugin directory {root} cannot be read ({exc.strerror}); skipped")
             continue
-        root_key = root.resolve()
+        root_key = os.path.realpath(root)
         if root_key in seen:
             found.notes.append(f"plugin directory {root} is listed twice; later entry skipped")
             continue
         seen.add(root_key)
-        risky_root = _writable_by_others(root)
+        risky_root = _risk(root)
         for entry in entries:
-            if entry.name.startswith(".") or not entry.is_dir():
+            if entry.name.startswith(".") or not _is_dir(entry):
                 continue
             package = Path(entry.path)
-            manifest_path = package / MANIFEST_NAME
-            if not manifest_path.is_file():
+            try:
+                os.stat(package / MANIFEST_NAME)
+            except FileNotFoundError:
                 found.notes.append(f"{package} has no {MANIFEST_NAME}; skipped")
                 continue
-            found.candidates.append(_local_candidate(package, manifest_path, order, risky_root))
+            except OSError:
+                pass  # unreadable: reported below as this package's error
+            found.candidates.append(_local_candidate(package, order, risky_root))
             order += 1
 
 
-def _local_candidate(package: Path, manifest_path: Path, order: int, risky_root: bool) -> Candidate:
-    manifest = read_manifest(manifest_path)
-    data = manifest.data
-    sid = data.get("strategy_id") if data else _salvage_id(manifest_path)
-    candidate = Candidate(
-        id=sid if isinstance(sid, str) and ID_PATTERN.match(sid) else f"?{package.name}",
-        source=LOCAL,
-        origin=str(package),
-        order=order,
-        display_name=_str(data.get("display_name")),
-        version=_str(data.get("version")),
-        module=_str(data.get("strategy_module")),
-        attr=_str(data.get("strategy_class_name")),
-        path=package,
-        overrides_builtin=data.get("overrides_builtin") is True,
-        warnings=list(manifest.warnings),
-    )
-    if manifest.errors:
-        first = manifest.errors[0].replace(f"{manifest_path}: ", "")
-        more = f" (+{len(manifest.errors) - 1} more)" if len(manifest.errors) > 1 else ""
-        candidate.error = f"{MANIFEST_NAME}: {first}{more}; {VALIDATE_HINT.format(path=package)}"
-    if risky_root or _writable_by_others(package):
-        candidate.warnings.append(
-            f"{package} is writable by other users: anyone who can write there can run code as you"
-        )
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _local_candidate(path: Path, order: int, risky_root: str | None) -> Candidate:
+    pkg = read_package(path)
+    sid = pkg.strategy_id if pkg.doc is not None else _salvage_id(pkg.manifest)
+    candidate = _from_package(pkg, sid if is_strategy_id(sid) else f"?{path.name}", LOCAL, str(path), order)
+    candidate.path = path
+    problem = pkg.problem()
+    if problem:
+        candidate.error = f"{problem}; {VALIDATE_HINT.format(path=path)}"
+    for reason in filter(None, (risky_root, _risk(path), _risk(path / MANIFEST_NAME), _module_risk(pkg))):
+        candidate.warnings.append(f"{reason}: anyone who can write there can run code as you")
     return candidate
 
 
-def _salvage_id(manifest_path: Path) -> str | None:
-    """The strategy_id line of a manifest that is not valid YAML, so using it names the error."""
+def _salvage_id(manifest: Path) -> str | None:
+    """The strategy_id line of a manifest that could not be read as YAML, so using that id names the error."""
+    import re
+
+    from compact_memory.io import read_regular_file
+    from compact_memory.names import id_pattern
+
     try:
-        with manifest_path.open("rb") as f:
-            head = f.read(65536).decode("utf-8", "replace")
+        head = read_regular_file(manifest, 10_000_000)[:65536].decode("utf-8", "replace")
     except OSError:
         return None
-    match = _ID_LINE.search(head)
+    body = id_pattern().pattern.removeprefix("^").removesuffix("$")
+    match = re.search(rf"^strategy_id:[ \t]*[\"']?({body})[\"']?[ \t]*(?:#.*)?$", head, re.MULTILINE)
     return match.group(1) if match else None
 
 
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+def _from_package(pkg: StrategyPackage, sid: str, source: str, origin: str, order: int) -> Candidate:
+    return Candidate(id=sid, source=source, origin=origin, order=order, display_name=pkg.display_name,
+                     version=pkg.version, module=pkg.module, attr=pkg.class_name,
+                     overrides_builtin=pkg.overrides_builtin, package=pkg,
+                     warnings=[f"{f.location}: {f.code} {f.message}" for f in pkg.warnings])
+
+
+def _risk(path: Path) -> str | None:
+    """Why ``path`` lets others run code as us: writable by group/others, or owned by someone else."""
+    if os.name == "nt":
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if st.st_mode & (stat.S_IWOTH | stat.S_IWGRP) and not (stat.S_ISDIR(st.st_mode) and st.st_mode & stat.S_ISVTX):
+        return f"{path} is writable by other users"
+    if st.st_uid not in (os.getuid(), 0):
+        return f"{path} belongs to another user (uid {st.st_uid})"
+    return None
+
+
+def _module_risk(pkg: StrategyPackage) -> str | None:
+    if pkg.module is None:
+        return None
+    base = pkg.root.joinpath(*pkg.module.split("."))
+    for file in (base / "__init__.py", base.parent / (base.name + ".py")):
+        risk = _risk(file)
+        if risk:
+            return risk
+    return None
 
 
 def _entry_points(found: Discovery) -> None:
-    from compact_memory.plugins.entry_points import entry_points
+    from compact_memory.plugins.entry_points import entry_points, module_file
 
     rows = sorted(entry_points(ENTRY_POINT_GROUP), key=lambda ep: (ep.dist_name.lower(), ep.value))
     for order, ep in enumerate(rows):
         module, _, attr = ep.value.partition(":")
-        candidate = Candidate(
-            id=ep.name,
-            source=ENTRY_POINT,
-            origin=f"{ep.dist_name}=={ep.dist_version}",
-            order=order,
-            display_name=None,
-            version=ep.dist_version,
-            module=module.strip(),
-            attr=attr.strip() or None,
-        )
-        if not ID_PATTERN.match(ep.name):
-            candidate.error = (
-                f"entry point name {ep.name!r} is not a valid strategy id "
-                "(lowercase letters, digits and _, starting with a letter)"
-            )
+        module = module.strip()
+        candidate = Candidate(id=ep.name, source=ENTRY_POINT, origin=f"{ep.dist_name}=={ep.dist_version}",
+                              order=order, version=ep.dist_version, module=module, attr=attr.strip() or None)
+        if not is_strategy_id(ep.name):
+            candidate.error = f"entry point name {ep.name!r} is not a valid strategy id ({ID_RULE})"
         elif not candidate.attr:
             candidate.error = f"entry point {ep.name} = {ep.value!r} names no class (use 'module:Class')"
-        _read_shipped_manifest(candidate, ep.location)
+        if "." in module:
+            _read_shipped_manifest(candidate, module_file(module, ep.location))
         found.candidates.append(candidate)
 
 
-def _read_shipped_manifest(candidate: Candidate, location: str | None) -> None:
-    """A package may ship its strategy_package.yaml next to the module."""
-    if location is None or not candidate.module or "." not in candidate.module:
+def _read_shipped_manifest(candidate: Candidate, file: str | None) -> None:
+    """A distribution may ship its strategy_package.yaml in the package that holds the strategy module.
+
+    Found from the module's file without importing anything, so it works for
+    regular and editable installs alike.
+    """
+    if file is None:
         return
-    path = Path(location, *candidate.module.split(".")[:-1], MANIFEST_NAME)
-    if not path.is_file():
+    assert candidate.module is not None
+    parts = candidate.module.split(".")
+    # The package that holds the module, then its parents up to the top-level package.
+    levels = len(parts) if Path(file).name == "__init__.py" else len(parts) - 1
+    directory = Path(file).parent
+    for _ in range(levels):
+        if (directory / MANIFEST_NAME).is_file():
+            break
+        directory = directory.parent
+    else:
         return
-    manifest = read_manifest(path)
-    if manifest.errors:
+    pkg = read_package(directory)
+    if pkg.errors:
+        candidate.warnings.append(f"{pkg.manifest}: ignored: {pkg.problem()}")
         return
-    candidate.display_name = _str(manifest.get("display_name"))
-    candidate.overrides_builtin = manifest.get("overrides_builtin") is True
-    candidate.warnings.extend(manifest.warnings)
+    candidate.package = pkg
+    candidate.display_name = pkg.display_name
+    candidate.overrides_builtin = pkg.overrides_builtin
+    candidate.warnings.extend(f"{f.location}: {f.code} {f.message}" for f in pkg.warnings)
+    if pkg.strategy_id != candidate.id:
+        candidate.warnings.append(f"{pkg.manifest}: strategy_id {pkg.strategy_id!r} differs from the entry point "
+                                  f"name {candidate.id!r}; run compact-memory dev validate-strategy-package")

@@ -66,12 +66,24 @@ def _plain(path: list[str]) -> bool:
     return all(not os.path.isfile(entry or ".") for entry in path)
 
 
-def _read(meta_dir: str, ext: str, group: str, location: str) -> list[EntryPoint]:
+_MAX_METADATA_BYTES = 10_000_000
+
+
+def _read_text(path: str) -> str | None:
+    """A metadata file's text; None when it is missing, not a regular file (a FIFO), huge or not UTF-8."""
+    from compact_memory.io import read_regular_file
+
     try:
-        with open(os.path.join(meta_dir, "entry_points.txt"), encoding="utf-8") as handle:
-            points = _section(handle.read(), group)
-    except (OSError, UnicodeDecodeError):
+        return read_regular_file(path, _MAX_METADATA_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _read(meta_dir: str, ext: str, group: str, location: str) -> list[EntryPoint]:
+    text = _read_text(os.path.join(meta_dir, "entry_points.txt"))
+    if text is None:
         return []
+    points = _section(text, group)
     if not points:
         return []
     name, version = _name_and_version(os.path.join(meta_dir, "METADATA" if ext == ".dist-info" else "PKG-INFO"))
@@ -97,17 +109,89 @@ def _section(text: str, group: str) -> list[tuple[str, str]]:
 def _name_and_version(metadata: str) -> tuple[str, str]:
     """The Name and Version headers (the header block ends at the first empty line)."""
     headers: dict[str, str] = {}
-    try:
-        with open(metadata, encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                if not line.strip():
-                    break
-                key, sep, value = line.partition(":")
-                if sep and key in ("Name", "Version") and key not in headers:
-                    headers[key] = value.strip()
-    except OSError:
-        pass
+    for line in (_read_text(metadata) or "").splitlines():
+        if not line.strip():
+            break
+        key, sep, value = line.partition(":")
+        if sep and key in ("Name", "Version") and key not in headers:
+            headers[key] = value.strip()
     return headers.get("Name", "?"), headers.get("Version", "?")
+
+
+def module_file(module: str, location: str | None, path: list[str] | None = None) -> str | None:
+    """The file that ``import module`` would load, found without importing anything.
+
+    Looked for next to the distribution's metadata first (a regular install),
+    then on ``sys.path`` (editable installs that add a directory with a .pth
+    file, as hatchling and setuptools' compat mode do), then in the mapping
+    of setuptools' editable finders (``__editable___*_finder.py``).
+    """
+    parts = module.split(".")
+    roots = ([location] if location else []) + [entry or "." for entry in (sys.path if path is None else path)]
+    for root in dict.fromkeys(roots):
+        found = _in_directory(root, parts)
+        if found:
+            return found
+    for root in dict.fromkeys(r for r in roots if os.path.isdir(r)):
+        mapped = _editable_mapping(root).get(parts[0])
+        if mapped:
+            found = _in_directory(os.path.dirname(mapped.rstrip("/\\")), [os.path.basename(mapped.rstrip("/\\")),
+                                                                        *parts[1:]])
+            if found:
+                return found
+    return None
+
+
+def _in_directory(root: str, parts: list[str]) -> str | None:
+    """``root/a/b/c.py`` or ``root/a/b/c/__init__.py`` for ``a.b.c`` (a package directory wins)."""
+    base = os.path.join(root, *parts)
+    for candidate in (os.path.join(base, "__init__.py"), base + ".py"):
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+_MAPPING_FILES: dict[str, dict[str, str]] = {}
+
+
+def _editable_mapping(directory: str) -> dict[str, str]:
+    """Top-level name -> directory, from setuptools' ``__editable___*_finder.py`` files in ``directory``."""
+    if directory not in _MAPPING_FILES:
+        mapping: dict[str, str] = {}
+        try:
+            names = [n for n in os.listdir(directory) if n.startswith("__editable__") and n.endswith("_finder.py")]
+        except OSError:
+            names = []
+        for name in sorted(names):
+            mapping.update(_mapping_literal(_read_text(os.path.join(directory, name)) or ""))
+        _MAPPING_FILES[directory] = mapping
+    return _MAPPING_FILES[directory]
+
+
+def _mapping_literal(source: str) -> dict[str, str]:
+    """The ``MAPPING = {...}`` literal of a finder module, read with ast (the module is never run)."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    for node in tree.body:
+        target: ast.expr
+        if isinstance(node, ast.AnnAssign):
+            target, expr = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, expr = node.targets[0], node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id == "MAPPING" and expr is not None:
+            try:
+                value = ast.literal_eval(expr)
+            except (ValueError, TypeError, SyntaxError, RecursionError):
+                return {}
+            if isinstance(value, dict):
+                return {str(k): str(v) for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+    return {}
 
 
 def _normalize(name: str) -> str:

@@ -12,8 +12,8 @@ from typing import Any
 
 from compact_memory.compression.strategies_abc import CompressionStrategy
 from compact_memory.errors import PluginError
+from compact_memory.package import VALIDATE_HINT, StrategyPackage, locate_module
 from compact_memory.plugins.candidates import ENTRY_POINT, LOCAL, Candidate
-from compact_memory.plugins.discovery import VALIDATE_HINT
 
 _NAMESPACE = "compact_memory_plugins"
 _ORIGINS: dict[type, str] = {}  # class -> where it was loaded from, for messages about it
@@ -22,6 +22,17 @@ _ORIGINS: dict[type, str] = {}  # class -> where it was loaded from, for message
 def origin_of(cls: type) -> str:
     """Where ``cls`` came from: ``local /path``, ``entry point dist==1.0``, or its module."""
     return _ORIGINS.get(cls) or f"{cls.__module__}.{cls.__qualname__}"
+
+
+def load_package(pkg: StrategyPackage) -> type[CompressionStrategy]:
+    """The class of a strategy package directory, imported under a private name, installed or not."""
+    candidate = Candidate(id=pkg.strategy_id or "?", source=LOCAL, origin=str(pkg.root), order=0,
+                          display_name=pkg.display_name, version=pkg.version, module=pkg.module,
+                          attr=pkg.class_name, path=pkg.root, package=pkg)
+    problem = pkg.problem()
+    if problem:
+        candidate.error = f"{problem}; {VALIDATE_HINT.format(path=pkg.root)}"
+    return load_candidate(candidate)
 
 
 def load_candidate(candidate: Candidate) -> type[CompressionStrategy]:
@@ -81,22 +92,9 @@ def _guarded_import(candidate: Candidate, module_name: str) -> types.ModuleType:
 def _local_module_name(package: Path, module: str) -> str:
     """Import a local package under a private name so same-named modules never collide."""
     root = package.resolve()
-    parts = module.split(".")
-    target = root.joinpath(*parts)
-    # Python's importer takes a package directory before a module file of the same name.
-    file = target / "__init__.py" if (target / "__init__.py").exists() else target.parent / (target.name + ".py")
-    try:
-        file.resolve().relative_to(root)
-    except ValueError:
-        raise PluginError(
-            f"{package}: strategy_module {module!r} resolves outside the package ({file.resolve()})",
-            hint=VALIDATE_HINT.format(path=package),
-        ) from None
-    if not file.exists():
-        raise PluginError(
-            f"{package}: strategy_module {module!r} not found (expected {file})",
-            hint=VALIDATE_HINT.format(path=package),
-        )
+    file, problem = locate_module(root, module)
+    if file is None:
+        raise PluginError(f"{package}: {problem}", hint=VALIDATE_HINT.format(path=package))
     if _NAMESPACE not in sys.modules:
         namespace = types.ModuleType(_NAMESPACE)
         namespace.__path__ = []

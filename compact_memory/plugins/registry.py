@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from compact_memory import console
 from compact_memory.errors import StrategyNotFoundError, UsageError
-from compact_memory.plugins import ID_PATTERN
+from compact_memory.names import ID_RULE, is_strategy_id
 from compact_memory.plugins.candidates import BUILTIN, LOCAL, REGISTERED, Candidate
 from compact_memory.plugins.settings import PluginSettings
 
@@ -30,8 +30,8 @@ def register_compression_strategy(cls: type[CompressionStrategy], *, override_bu
     if not (isinstance(cls, type) and issubclass(cls, CompressionStrategy)):
         raise UsageError(f"{cls!r} is not a CompressionStrategy subclass")
     sid = getattr(cls, "id", None)
-    if not isinstance(sid, str) or not ID_PATTERN.match(sid):
-        raise UsageError(f"{cls.__qualname__}.id must match ^[a-z][a-z0-9_]{{0,63}}$, got {sid!r}")
+    if not is_strategy_id(sid):
+        raise UsageError(f"{cls.__qualname__}.id must be a strategy id ({ID_RULE}), got {sid!r}")
     existing = _REGISTERED.get(sid)
     if existing is not None and existing[0] is not cls:
         old = existing[0]
@@ -110,7 +110,7 @@ def _resolved(settings: PluginSettings | None = None) -> tuple[dict[str, list[Ca
     from compact_memory.plugins.discovery import discover
 
     settings = settings or PluginSettings.from_env()
-    found = discover(settings)
+    found = discover(settings, registered_classes())
     for note in found.notes:
         console.note(note)
     return resolve(found.candidates, settings), found.notes

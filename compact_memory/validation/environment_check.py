@@ -6,8 +6,8 @@ import shlex
 from functools import cache
 
 from compact_memory import __version__
+from compact_memory.package import StrategyPackage
 from compact_memory.validation import requirements
-from compact_memory.validation.context import Package
 
 
 @cache
@@ -20,7 +20,7 @@ def installed_version(name: str) -> str | None:
         return None
 
 
-def check(pkg: Package) -> None:
+def check(pkg: StrategyPackage) -> None:
     found = pkg.on()
     deps = pkg.data.get("dependencies")
     for index, text in enumerate(deps if isinstance(deps, list) else []):

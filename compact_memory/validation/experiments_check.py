@@ -10,13 +10,13 @@ from typing import Any
 from compact_memory.diagnostics import schema_check
 from compact_memory.diagnostics.findings import Findings, json_path
 from compact_memory.diagnostics.yaml_marks import Document, read_yaml
-from compact_memory.validation.context import Package, inside
+from compact_memory.package import StrategyPackage, inside
 
 _MAX_JSONL_BYTES = 20_000_000
 _MAX_RECORD_FINDINGS = 10
 
 
-def check(pkg: Package) -> None:
+def check(pkg: StrategyPackage) -> None:
     entries = pkg.data.get("default_experiments")
     if not isinstance(entries, list) or pkg.doc is None:
         return
@@ -29,7 +29,7 @@ def check(pkg: Package) -> None:
                 _check_content(pkg, entry, pkg.doc, base, pkg.root, pkg.on())
 
 
-def _check_file(pkg: Package, index: int, entry: str) -> None:
+def _check_file(pkg: StrategyPackage, index: int, entry: str) -> None:
     where, path_text = pkg.at("default_experiments", index), json_path(("default_experiments", index))
     path = pkg.root / entry
     if PurePath(entry).is_absolute() or not inside(path, pkg.root):
@@ -51,7 +51,7 @@ def _check_file(pkg: Package, index: int, entry: str) -> None:
         _check_content(pkg, doc.data, doc, (), path.parent, found)
 
 
-def _check_content(pkg: Package, exp: dict[str, Any], doc: Document, base: tuple[Any, ...], folder: Path,
+def _check_content(pkg: StrategyPackage, exp: dict[str, Any], doc: Document, base: tuple[Any, ...], folder: Path,
                    found: Findings) -> None:
     strategy_id = pkg.text("strategy_id")
     if "strategy_id" in exp and strategy_id and exp["strategy_id"] != strategy_id:
@@ -86,9 +86,7 @@ def _data_paths(exp: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
     return paths
 
 
-def _check_records(pkg: Package, path: Path) -> None:
-    import jsonschema  # type: ignore[import-untyped]
-
+def _check_records(pkg: StrategyPackage, path: Path) -> None:
     found = pkg.on(path.relative_to(pkg.root))
     try:
         if path.stat().st_size > _MAX_JSONL_BYTES:
@@ -103,7 +101,8 @@ def _check_records(pkg: Package, path: Path) -> None:
                   at=(raw.count(b"\n", 0, exc.start) + 1, 1), hint="save the file as UTF-8")
         return
     schema = schema_check.load_schema("experiment")
-    validator = jsonschema.Draft202012Validator({**schema["$defs"]["record"], "$defs": schema["$defs"]})
+    record = {**schema["$defs"]["record"], "$defs": schema["$defs"]}
+    validator = schema_check.validator_for(record)
     reported = 0
     for number, line in enumerate(lines, start=1):
         if not line.strip() or reported >= _MAX_RECORD_FINDINGS:

@@ -6,28 +6,22 @@ import difflib
 import os
 from pathlib import Path
 
-from compact_memory.manifest import MODULE_PATTERN
+from compact_memory.names import module_name_pattern
+from compact_memory.package import StrategyPackage, inside, module_candidates
 from compact_memory.validation import requirements
-from compact_memory.validation.context import Package, inside
 
 _MAX_REQUIREMENTS_BYTES = 1_000_000
 
 
-def check(pkg: Package) -> None:
+def check(pkg: StrategyPackage) -> None:
     check_module(pkg)
     check_readme(pkg)
     check_requirements(pkg)
 
 
-def module_candidates(root: Path, module: str) -> list[Path]:
-    """The files Python would import for ``module``, in its order: a package directory wins over a module file."""
-    base = root.joinpath(*module.split("."))
-    return [base / "__init__.py", base.parent / (base.name + ".py")]
-
-
-def check_module(pkg: Package) -> None:
+def check_module(pkg: StrategyPackage) -> None:
     module = pkg.text("strategy_module")
-    if module is None or not MODULE_PATTERN.match(module):
+    if module is None or not module_name_pattern().match(module):
         return  # the schema check reported it
     where, found = pkg.at("strategy_module"), pkg.on()
     for candidate in module_candidates(pkg.root, module):
@@ -63,7 +57,7 @@ def _modules_in(root: Path) -> list[str]:
     return names
 
 
-def check_readme(pkg: Package) -> None:
+def check_readme(pkg: StrategyPackage) -> None:
     try:
         names = os.listdir(pkg.root)
     except OSError:
@@ -73,7 +67,7 @@ def check_readme(pkg: Package) -> None:
                         hint="add README.md: what the strategy does, its parameters, how to install it")
 
 
-def check_requirements(pkg: Package) -> None:
+def check_requirements(pkg: StrategyPackage) -> None:
     deps = pkg.data.get("dependencies")
     if not isinstance(deps, list) or not all(isinstance(d, str) for d in deps):
         return

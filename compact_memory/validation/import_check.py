@@ -16,12 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from compact_memory.validation.context import Package
+from compact_memory.package import StrategyPackage
 
 AUTO, SKIP, REQUIRE = "auto", "skip", "require"
 
 
-def check(packages: list[Package], *, mode: str, contract: bool, timeout: float) -> None:
+def check(packages: list[StrategyPackage], *, mode: str, contract: bool, timeout: float) -> None:
     if mode == SKIP:
         return
     todo = []
@@ -43,7 +43,7 @@ def check(packages: list[Package], *, mode: str, contract: bool, timeout: float)
         _record(pkg, spec, outcome)
 
 
-def _spec(pkg: Package, contract: bool) -> dict[str, Any] | None:
+def _spec(pkg: StrategyPackage, contract: bool) -> dict[str, Any] | None:
     strategy_id, attr, module = pkg.text("strategy_id"), pkg.text("strategy_class_name"), pkg.text("strategy_module")
     if pkg.module_file is None or not (strategy_id and attr and module) or not attr.isidentifier():
         return None
@@ -56,7 +56,7 @@ def run_child(spec: dict[str, Any], timeout: float) -> dict[str, Any]:
     return run_isolated("compact_memory.validation.import_check", spec, timeout)
 
 
-def _record(pkg: Package, spec: dict[str, Any], outcome: dict[str, Any]) -> None:
+def _record(pkg: StrategyPackage, spec: dict[str, Any], outcome: dict[str, Any]) -> None:
     shown = pkg.show(pkg.module_file.relative_to(pkg.root)) if pkg.module_file else pkg.display
     if outcome.get("timeout"):
         pkg.on().add("CM702", f"importing {spec['module']} did not finish within the timeout",

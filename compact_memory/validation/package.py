@@ -8,9 +8,8 @@ from pathlib import Path
 
 from compact_memory.diagnostics import schema_check
 from compact_memory.diagnostics.codes import ERROR, INFO, WARNING
-from compact_memory.diagnostics.findings import Finding, Findings, apply_strict
-from compact_memory.diagnostics.yaml_marks import read_yaml
-from compact_memory.manifest import MANIFEST_NAME
+from compact_memory.diagnostics.findings import Finding, Findings, apply_strict, display_path
+from compact_memory.package import MANIFEST_NAME, StrategyPackage, load_manifest
 from compact_memory.validation import (
     environment_check,
     experiments_check,
@@ -18,12 +17,11 @@ from compact_memory.validation import (
     import_check,
     static_check,
 )
-from compact_memory.validation.context import Package, display_path
 
 
 @dataclass
 class Report:
-    packages: list[Package] = field(default_factory=list)
+    packages: list[StrategyPackage] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # those that belong to no package
     strict: bool = False
     import_check: str = import_check.SKIP
@@ -65,34 +63,29 @@ def validate(paths: list[str], *, import_mode: str = import_check.SKIP, contract
     return report
 
 
-def check_all_static(packages: list[Package]) -> list[Package]:
+def check_all_static(packages: list[StrategyPackage]) -> list[StrategyPackage]:
     # Sequential on purpose: forking workers was measured slower on a shared 2-CPU machine.
     for pkg in packages:
         check_static(pkg)
     return packages
 
 
-def check_static(pkg: Package) -> None:
+def check_static(pkg: StrategyPackage) -> None:
     """Every check that runs no plugin code, cheapest first."""
-    found = pkg.on()
-    pkg.doc = read_yaml(pkg.manifest, found)
-    if pkg.doc is None:
+    if not load_manifest(pkg, strict=True):
         return
-    if not isinstance(pkg.doc.data, dict):
-        what = "empty" if pkg.doc.data is None else f"{schema_check.kind_of(pkg.doc.data)}"
-        found.add("CM108", f"the manifest must be a mapping of keys, but it is {what}", at=pkg.doc.at(()) or (1, 1),
-                  hint="start from `compact-memory dev create-strategy-package`, or write key: value lines")
-        return
-    schema_check.check(pkg.doc.data, pkg.doc, "strategy_package", found)
+    assert pkg.doc is not None
+    schema_check.check(pkg.doc.data, pkg.doc, "strategy_package", pkg.on())
     files_check.check(pkg)
     static_check.check(pkg)
     experiments_check.check(pkg)
     environment_check.check(pkg)
 
 
-def find_packages(paths: list[str], cwd: Path, findings: list[Finding], *, ignore_unowned: bool) -> list[Package]:
+def find_packages(paths: list[str], cwd: Path, findings: list[Finding], *,
+                  ignore_unowned: bool) -> list[StrategyPackage]:
     """The packages that own ``paths``, each once, in the order first named."""
-    seen: dict[str, Package] = {}
+    seen: dict[str, StrategyPackage] = {}
     for text in paths:
         path = cwd / text
         if not os.path.lexists(path):
@@ -107,7 +100,7 @@ def find_packages(paths: list[str], cwd: Path, findings: list[Finding], *, ignor
         for root in roots:
             key = os.path.realpath(root)
             if key not in seen:
-                seen[key] = Package(root=root, display=display_path(root, cwd))
+                seen[key] = StrategyPackage(root, display_path(root, cwd))
     return list(seen.values())
 
 
@@ -126,3 +119,4 @@ def _owners(path: Path) -> list[Path]:
         if (parent / MANIFEST_NAME).is_file():
             return [parent]
     return []
+

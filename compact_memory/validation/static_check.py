@@ -15,10 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from compact_memory.manifest import MANIFEST_NAME
+from compact_memory.package import MANIFEST_NAME, StrategyPackage, inside, module_candidates
 from compact_memory.validation import cache
-from compact_memory.validation.context import Package, inside
-from compact_memory.validation.files_check import module_candidates
 
 BASE_NAMES = frozenset({
     "compact_memory.CompressionStrategy",
@@ -58,7 +56,7 @@ class ClassFacts:
 
 
 class Analyzer:
-    def __init__(self, pkg: Package) -> None:
+    def __init__(self, pkg: StrategyPackage) -> None:
         self.pkg = pkg
         self.modules: dict[str, Module | None] = {}
         self.absent: dict[str, str] = {}  # module files looked for and not found: "" in the cache
@@ -196,7 +194,7 @@ class Analyzer:
         return facts
 
 
-def check(pkg: Package) -> None:
+def check(pkg: StrategyPackage) -> None:
     class_name, strategy_id = pkg.text("strategy_class_name"), pkg.text("strategy_id")
     if pkg.module_file is None or class_name is None or not class_name.isidentifier():
         return
@@ -233,7 +231,7 @@ def check(pkg: Package) -> None:
     cache.store(cache_key, modules, found)
 
 
-def _check_class(pkg: Package, analyzer: Analyzer, name: str, class_name: str, strategy_id: str | None) -> None:
+def _check_class(pkg: StrategyPackage, analyzer: Analyzer, name: str, class_name: str, strategy_id: str | None) -> None:
     module = analyzer.module(name, pkg.module_file, report=True)
     if module is None:
         return
@@ -246,7 +244,7 @@ def _check_class(pkg: Package, analyzer: Analyzer, name: str, class_name: str, s
     _report(pkg, facts, class_name, strategy_id)
 
 
-def _not_a_class(pkg: Package, module: Module, class_name: str, target: tuple[Any, ...], shown: str) -> None:
+def _not_a_class(pkg: StrategyPackage, module: Module, class_name: str, target: tuple[Any, ...], shown: str) -> None:
     manifest = pkg.on()
     where = pkg.at("strategy_class_name")
     if target[0] == "missing":
@@ -269,7 +267,7 @@ def _not_a_class(pkg: Package, module: Module, class_name: str, target: tuple[An
                      hint="run with --import-check require to check it for real")
 
 
-def _report(pkg: Package, facts: ClassFacts, class_name: str, strategy_id: str | None) -> None:
+def _report(pkg: StrategyPackage, facts: ClassFacts, class_name: str, strategy_id: str | None) -> None:
     found = pkg.on(facts.module.file.relative_to(pkg.root))
     at = (facts.node.lineno, facts.node.col_offset + 1)
     if facts.derives is False:

@@ -21,7 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from compact_memory.community.files import (
+from compact_memory.errors import CompactMemoryError, UsageError
+from compact_memory.names import ID_RULE, id_pattern, is_strategy_id
+from compact_memory.package import MANIFEST_NAME, read_package
+from compact_memory.plugins.install_files import (
     MARKER,
     Record,
     changed_files,
@@ -32,12 +35,14 @@ from compact_memory.community.files import (
     read_marker,
     write_marker,
 )
-from compact_memory.errors import CompactMemoryError, UsageError
-from compact_memory.manifest import MANIFEST_NAME, read_manifest
-from compact_memory.plugins import ID_PATTERN
 
 INSTALLED, UPGRADED, UNCHANGED, UNINSTALLED = "installed", "upgraded", "unchanged", "uninstalled"
-_WORK_DIR = re.compile(r"^\.(?P<id>[a-z][a-z0-9_]*)\.(?P<kind>installing|replaced|removing)-(?P<pid>\d+)-")
+_WORK_KINDS = "installing|replaced|removing"
+
+
+def _work_dir_name() -> re.Pattern[str]:
+    body = id_pattern().pattern.removeprefix("^").removesuffix("$")
+    return re.compile(rf"^\.(?P<id>{body})\.(?P<kind>{_WORK_KINDS})-(?P<pid>\d+)-")
 
 
 def _work_dir(root: Path, strategy_id: str, kind: str) -> Path:
@@ -55,7 +60,7 @@ def recover(root: Path, strategy_id: str) -> None:
         return
     dest = root / strategy_id
     for name in names:
-        match = _WORK_DIR.match(name)
+        match = _work_dir_name().match(name)
         if match is None or match["id"] != strategy_id or _alive(int(match["pid"])):
             continue
         path = root / name
@@ -100,7 +105,7 @@ class Outcome:
 def install(source: Path, root: Path, *, strategy_id: str, version: str, upgrade: bool = False,
             force: bool = False) -> Outcome:
     """Copy the package at ``source`` (already validated) to ``root/strategy_id``."""
-    if not ID_PATTERN.match(strategy_id):
+    if not is_strategy_id(strategy_id):
         raise CompactMemoryError(f"invalid strategy id {strategy_id!r}")
     dest = root / strategy_id
     recover(root, strategy_id)
@@ -144,7 +149,7 @@ def _refuse_same_id_elsewhere(root: Path, strategy_id: str, dest: Path) -> None:
         path = Path(entry.path)
         if entry.name.startswith(".") or path == dest or not (path / MANIFEST_NAME).is_file():
             continue
-        if read_manifest(path / MANIFEST_NAME).get("strategy_id") == strategy_id:
+        if read_package(path).strategy_id == strategy_id:
             raise CompactMemoryError(f"{path} already holds strategy id {strategy_id!r}",
                                      hint="uninstall or remove it first, or install with --to another directory")
 
@@ -162,8 +167,7 @@ def _replaceable(dest: Path, strategy_id: str, version: str, files: list[str], s
         if not force:
             raise
         record = None
-    installed = record.version if record else read_manifest(dest / MANIFEST_NAME).get("version")
-    installed = installed if isinstance(installed, str) else None
+    installed = record.version if record else read_package(dest).version
     changed = changed_files(dest, record) if record else ([], [])
     if record and record.version == version and not any(changed) and _same_files(source, files, record):
         return True, installed
@@ -192,7 +196,7 @@ def _replaceable(dest: Path, strategy_id: str, version: str, files: list[str], s
 
 
 def _same_files(source: Path, files: list[str], record: Record) -> bool:
-    from compact_memory.community.files import sha256_file
+    from compact_memory.plugins.install_files import sha256_file
 
     return set(files) == set(record.files) and all(sha256_file(source / f) == record.files[f] for f in files)
 
@@ -220,9 +224,8 @@ def _swap(tmp: Path, dest: Path) -> None:
 
 def uninstall(strategy_id: str, root: Path, *, force: bool = False) -> Outcome:
     """Remove what :func:`install` put in ``root`` for ``strategy_id``."""
-    if not ID_PATTERN.match(strategy_id):
-        raise UsageError(f"{strategy_id!r} is not a strategy id",
-                         hint="lowercase letters, digits and _, starting with a letter")
+    if not is_strategy_id(strategy_id):
+        raise UsageError(f"{strategy_id!r} is not a strategy id", hint=ID_RULE)
     dest = root / strategy_id
     recover(root, strategy_id)
     if not dest.is_dir() or dest.is_symlink():
@@ -233,8 +236,7 @@ def uninstall(strategy_id: str, root: Path, *, force: bool = False) -> Outcome:
         if not force:
             raise
         record = None
-    manifest_version = read_manifest(dest / MANIFEST_NAME).get("version")
-    version = record.version if record else str(manifest_version or "?")
+    version = record.version if record else (read_package(dest).version or "?")
     if record is None and not force:
         raise CompactMemoryError(f"{dest} was not installed by compact-memory (no {MARKER}); nothing removed",
                                  hint="remove it yourself, or pass --force to remove the whole directory")
