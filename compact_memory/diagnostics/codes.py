@@ -6,15 +6,18 @@ in docs/validator.md is generated from this one (a test keeps them equal).
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 ERROR, WARNING, INFO = "error", "warning", "info"
 
 
-class Code(NamedTuple):
-    severity: str
-    title: str
-    fix: str
+class Code:
+    """A code's default severity, what it means and how to fix it (a plain class: listing imports this)."""
+
+    __slots__ = ("fix", "severity", "title")
+
+    def __init__(self, severity: str, title: str, fix: str) -> None:
+        self.severity = severity
+        self.title = title
+        self.fix = fix
 
 
 CODES: dict[str, Code] = {

@@ -3,29 +3,38 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from compact_memory.diagnostics.codes import CODES, ERROR, WARNING
+
+TYPE_CHECKING = False  # no typing or dataclasses at runtime: listing strategies reads manifests
+if TYPE_CHECKING:
+    from typing import Any
 
 Position = tuple[int, int]  # 1-based line and column
 
 
-@dataclass
 class Finding:
-    code: str
-    message: str
-    file: str
-    line: int | None = None
-    column: int | None = None
-    json_path: str | None = None
-    hint: str | None = None
-    severity: str = ""
+    __slots__ = ("code", "column", "file", "hint", "json_path", "line", "message", "severity")
 
-    def __post_init__(self) -> None:
-        if not self.severity:
-            self.severity = CODES[self.code].severity
+    def __init__(self, code: str, message: str, file: str, line: int | None = None, column: int | None = None,
+                 json_path: str | None = None, hint: str | None = None, severity: str = "") -> None:
+        self.code = code
+        self.message = message
+        self.file = file
+        self.line = line
+        self.column = column
+        self.json_path = json_path
+        self.hint = hint
+        self.severity = severity or CODES[code].severity
+
+    def __repr__(self) -> str:
+        return f"Finding({self.code!r}, {self.message!r}, {self.location!r}, severity={self.severity!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Finding) and self.to_json() == other.to_json()
+
+    __hash__ = None  # type: ignore[assignment]
 
     @property
     def location(self) -> str:
@@ -49,12 +58,12 @@ class Finding:
         }
 
 
-@dataclass
 class Findings:
     """Collects the findings of one file, knowing its display path."""
 
-    file: str
-    items: list[Finding] = field(default_factory=list)
+    def __init__(self, file: str, items: list[Finding] | None = None) -> None:
+        self.file = file
+        self.items: list[Finding] = [] if items is None else items
 
     def add(self, code: str, message: str, *, at: Position | None = None, json_path: str | None = None,
             hint: str | None = None, file: str | None = None, severity: str = "") -> Finding:

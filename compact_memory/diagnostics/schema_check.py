@@ -10,15 +10,17 @@ minItems) straight from the same schema; both kinds of error are worded by
 
 from __future__ import annotations
 
-import datetime
-import difflib
 import json
 import re
 from functools import cache
-from typing import Any
 
 from compact_memory.diagnostics.findings import Findings, json_path
-from compact_memory.diagnostics.yaml_marks import Document
+
+TYPE_CHECKING = False  # listing strategies imports this module; only the validator needs jsonschema
+if TYPE_CHECKING:
+    from typing import Any
+
+    from compact_memory.diagnostics.yaml_marks import Document
 
 _MAX_SHOWN = 80
 
@@ -113,6 +115,8 @@ def _unknown(error: Any, path: tuple[Any, ...], doc: Document, findings: Finding
     for key in error.instance:
         if key in known or (isinstance(key, str) and any(p.search(key) for p in patterns)):
             continue
+        import difflib
+
         close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
         findings.add("CM202", f"unknown key {_short(key)}", at=doc.key_at((*path, key)),
@@ -212,6 +216,8 @@ def kind_of(value: Any) -> str:
         return "a boolean"
     if isinstance(value, (int, float)):
         return "a number"
+    import datetime
+
     if isinstance(value, (datetime.date, datetime.datetime)):
         return "a date"
     if isinstance(value, str):

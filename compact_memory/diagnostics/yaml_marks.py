@@ -9,34 +9,36 @@ a map from each JSON path to the line and column of its key and value.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from compact_memory.diagnostics.findings import Findings, Position, json_path
+
+TYPE_CHECKING = False  # yaml, typing and dataclasses load only when a file is parsed: listing starts fast
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
+    from yaml.nodes import Node
 
 MAX_BYTES = 1_000_000
 MAX_ALIAS_VALUES = 100_000  # values that aliases may add to the document
 _CORE = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = frozenset(_CORE + t for t in ("null", "bool", "int", "float", "str", "seq", "map", "timestamp"))
 _MERGE = _CORE + "merge"
-_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# What YAML allows in a document; compiling this class takes milliseconds, so only a parse does it.
+_NOT_PRINTABLE = "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 _BOM = b"\xef\xbb\xbf"
 
-Path_ = tuple[Any, ...]
 
-
-@dataclass
 class Document:
-    data: Any
-    value_marks: dict[Path_, Position] = field(default_factory=dict)
-    key_marks: dict[Path_, Position] = field(default_factory=dict)
-    plain_scalars: dict[Path_, str] = field(default_factory=dict)  # unquoted source text
+    """The data of a YAML file, with where each value and key was written."""
 
-    def at(self, path: Path_) -> Position | None:
+    def __init__(self, data: Any) -> None:
+        self.data = data
+        self.value_marks: dict[tuple[Any, ...], Position] = {}
+        self.key_marks: dict[tuple[Any, ...], Position] = {}
+        self.plain_scalars: dict[tuple[Any, ...], str] = {}  # unquoted source text
+
+    def at(self, path: tuple[Any, ...]) -> Position | None:
         """Where the value at ``path`` (or its nearest written ancestor) starts."""
         path = tuple(path)
         while True:
@@ -46,7 +48,7 @@ class Document:
                 return None
             path = path[:-1]
 
-    def key_at(self, path: Path_) -> Position | None:
+    def key_at(self, path: tuple[Any, ...]) -> Position | None:
         return self.key_marks.get(tuple(path)) or self.at(path)
 
 
@@ -102,7 +104,7 @@ def decode(raw: bytes, findings: Findings) -> str | None:
         prefix = raw[: exc.start].decode("utf-8", errors="replace")
         findings.add("CM103", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8", at=_position(prefix))
         return None
-    bad = _NOT_PRINTABLE.search(text)
+    bad = re.search(_NOT_PRINTABLE, text)
     if bad:
         findings.add("CM103", f"control character U+{ord(bad.group()):04X} is not allowed in YAML",
                      at=_position(text[: bad.start()]))
@@ -111,6 +113,8 @@ def decode(raw: bytes, findings: Findings) -> str | None:
 
 
 def parse_yaml(text: str, findings: Findings) -> Document | None:
+    import yaml
+
     loader_class: Any = yaml.SafeLoader
     if getattr(yaml, "__with_libyaml__", False) and not may_nest_deeply(text):
         loader_class = yaml.CSafeLoader
@@ -151,6 +155,8 @@ def parse_yaml(text: str, findings: Findings) -> Document | None:
 
 def _check_nodes(root: Node, findings: Findings) -> bool:
     """Tags from the core schema only, no alias cycles, bounded growth through aliases."""
+    from yaml.nodes import MappingNode, SequenceNode
+
     sizes: dict[int, int] = {}
     active: set[int] = set()
     ok = True
@@ -186,7 +192,10 @@ def _check_nodes(root: Node, findings: Findings) -> bool:
     return ok
 
 
-def _build(node: Node, path: Path_, doc: Document, findings: Findings, constructor: Any) -> Any:
+def _build(node: Node, path: tuple[Any, ...], doc: Document, findings: Findings, constructor: Any) -> Any:
+    import yaml
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
     doc.value_marks.setdefault(path, _mark(node))
     if isinstance(node, ScalarNode):
         if not node.style and node.tag != _CORE + "str":  # plain (libyaml says "")
