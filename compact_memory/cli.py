@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from compact_memory import __version__, console
 from compact_memory.commands import Parser
-from compact_memory.error_handler import EXIT_OK, Exit, error_handler
+from compact_memory.error_handler import EXIT_OK, EXIT_USAGE, Exit, error_handler
 from compact_memory.plugins import DISABLE_ENV
 
 TYPE_CHECKING = False  # typing costs a few ms at startup; only the type checker needs it
@@ -47,7 +47,9 @@ class _Version(argparse.Action):
     """Like argparse's "version" action, without its help formatter (which imports shutil and more)."""
 
     def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
-        sys.stdout.write(f"compact-memory {__version__}\n")
+        from compact_memory import output
+
+        output.write_text(f"compact-memory {__version__}\n")
         parser.exit()
 
 
@@ -125,16 +127,16 @@ def _command_words(argv: Sequence[str] | None) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(argv)
-    args = parser.parse_args(argv)
-    console.set_verbosity(args.verbose)
-    _apply_plugin_switches(args.no_plugins, args.disable_plugin)
-    handler = getattr(args, "handler", None)
-    if handler is None:
-        args.help_parser.print_help(sys.stderr)
-        return 2
+    debug = "--debug" in argv[: argv.index("--")] if "--" in argv else "--debug" in argv
     try:
-        with error_handler(lambda: bool(args.debug)):
+        with error_handler(lambda: debug):
+            args = build_parser(argv).parse_args(argv)
+            console.set_verbosity(args.verbose)
+            _apply_plugin_switches(args.no_plugins, args.disable_plugin)
+            handler = getattr(args, "handler", None)
+            if handler is None:
+                args.help_parser.print_help(sys.stderr)
+                return EXIT_USAGE
             return int(handler(args) or EXIT_OK)
     except Exit as exc:
         return exc.code

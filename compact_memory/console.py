@@ -19,7 +19,7 @@ def verbose() -> int:
 def note(message: str) -> None:
     """Shown with -v only."""
     if _state["verbose"]:
-        print(f"note: {message}", file=sys.stderr)
+        print(f"note: {_printable(message)}", file=sys.stderr)
 
 
 def warn(message: str, *, once: bool = True) -> None:
@@ -27,4 +27,11 @@ def warn(message: str, *, once: bool = True) -> None:
         if message in _warned:
             return
         _warned.add(message)
-    print(f"warning: {message}", file=sys.stderr)
+    print(f"warning: {_printable(message)}", file=sys.stderr)
+
+
+def _printable(message: str) -> str:
+    # Messages may quote what a package wrote (names, paths): never let it drive the terminal.
+    from compact_memory.diagnostics.render import printable
+
+    return printable(message, newlines=False)

@@ -28,7 +28,9 @@ def error_handler(debug: Callable[[], bool]) -> Iterator[None]:
             import traceback
 
             traceback.print_exc()
-        print(f"error: {exc}", file=sys.stderr)
+        from compact_memory.diagnostics.render import printable
+
+        print(f"error: {printable(str(exc), newlines=False)}", file=sys.stderr)
         raise Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

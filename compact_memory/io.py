@@ -124,18 +124,6 @@ def read_stdin(encoding: str = DEFAULT_ENCODING) -> str:
     return decode(stream.buffer.read(), encoding, "<stdin>")
 
 
-def write_stdout(text: str) -> None:
-    """Write to stdout as UTF-8 when it is a pipe or file, whatever the locale says."""
-    out = sys.stdout
-    if out.isatty():
-        out.write(text)
-        out.flush()
-        return
-    out.flush()
-    out.buffer.write(text.encode("utf-8"))
-    out.buffer.flush()
-
-
 def atomic_write_text(path: Path, text: str, *, overwrite: bool = False) -> None:
     """Write ``text`` as UTF-8 to ``path`` all at once, or not at all; see :func:`atomic_write_bytes`."""
     atomic_write_bytes(path, text.encode("utf-8"), overwrite=overwrite)

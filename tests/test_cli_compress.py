@@ -396,7 +396,8 @@ def test_json_is_the_only_thing_on_stdout(tmp_path: Path) -> None:
     result = run_cli("compress", "--text", LONG, "--budget", "4", *TRUNCATE, "--json", "-o", str(out))
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
-    assert set(doc) == {"input", "output", "text", "stats", "trace"}
+    assert list(doc) == ["format_version", "input", "output", "text", "stats", "trace"]
+    assert doc["format_version"] == 1
     assert (doc["input"], doc["output"], doc["text"]) == ("<text>", str(out), "The quick brown fox")
     assert out.read_text(encoding="utf-8") == doc["text"]
     stats = doc["stats"]
@@ -470,13 +471,13 @@ def test_dir_to_stdout_with_separators(docs: Path) -> None:
 
 def test_dir_recursive_and_patterns(docs: Path) -> None:
     result = run_cli("compress", "--dir", str(docs), "--budget", "1", *TRUNCATE, "--recursive", "--json")
-    assert [Path(d["input"]).relative_to(docs).as_posix() for d in json.loads(result.stdout)] == [
+    assert [Path(d["input"]).relative_to(docs).as_posix() for d in json.loads(result.stdout)["results"]] == [
         "a.txt", "b.txt", "sub/d.txt", "sub/deeper/e.txt"]
     result = run_cli("compress", "--dir", str(docs), "--budget", "1", *TRUNCATE, "-r",
                      "--pattern", "*.md", "--pattern", "d.*", "--json")
-    assert [d["text"] for d in json.loads(result.stdout)] == ["charlie", "delta"]
+    assert [d["text"] for d in json.loads(result.stdout)["results"]] == ["charlie", "delta"]
     result = run_cli("compress", "--dir", str(docs), "--budget", "1", *TRUNCATE, "--pattern", ".*.txt", "--json")
-    assert [d["text"] for d in json.loads(result.stdout)] == ["hidden"]
+    assert [d["text"] for d in json.loads(result.stdout)["results"]] == ["hidden"]
 
 
 def test_dir_without_matches_is_an_error(docs: Path) -> None:
@@ -553,7 +554,7 @@ def test_dir_bad_files_are_reported_and_the_rest_compressed(docs: Path, tmp_path
     assert str(docs / "bad.txt") in lines[0] and "offset 2" in lines[0]
     assert str(docs / "zero.txt") in lines[1] and "binary" in lines[1]
     assert lines[2] == "error: 2 of 4 files could not be compressed; see above"
-    doc = json.loads(result.stdout)
+    doc = json.loads(result.stdout)["results"]
     assert [("error" in d, d["output"]) for d in doc] == [
         (False, str(out / "a.txt")), (False, str(out / "b.txt")), (True, None), (True, None)]
     assert tree(out) == {"a.txt": b"alpha", "b.txt": b"bravo"}
@@ -590,10 +591,12 @@ def test_dir_output_trace_is_a_list_and_is_never_read_as_input(docs: Path, tmp_p
     assert "traces.txt" not in again.stdout
 
 
-def test_dir_json_is_a_list(docs: Path) -> None:
+def test_dir_json_lists_the_results(docs: Path) -> None:
     result = run_cli("compress", "--dir", str(docs), "--budget", "1", *TRUNCATE, "--json")
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
+    assert list(doc) == ["format_version", "results"]
+    doc = doc["results"]
     assert [(d["text"], d["output"], d["stats"]["output_tokens"]) for d in doc] == [("alpha", None, 1),
                                                                                      ("bravo", None, 1)]
 

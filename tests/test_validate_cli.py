@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
@@ -11,10 +10,11 @@ import pytest
 from conftest import run_cli
 from validate_helpers import REPO, parse_text, write_package
 
-from compact_memory.commands.validate_strategy_package import execute
 from compact_memory.diagnostics import codes as codes_module
 from compact_memory.diagnostics.findings import Finding
 from compact_memory.diagnostics.render import escape_data, escape_property, github_line
+from compact_memory.validation.package import run_validation
+from compact_memory.validation.report import write
 
 
 def validate(*args: str, cwd: Path) -> tuple[int, dict]:
@@ -117,12 +117,22 @@ def test_usage_errors() -> None:
     assert run_cli("dev", "validate-strategy-package", ".", "--format", "xml").returncode == 2
 
 
-def test_execute_is_callable_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_validator_is_callable_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
     write_package(tmp_path / "pkg")
     monkeypatch.chdir(tmp_path)
-    out = io.StringIO()
-    report = execute(["pkg"], out=out)
-    assert report.passed and "passed" in out.getvalue()
+    report = run_validation(["pkg"])
+    assert report.passed
+    write(report, "text")
+    assert "passed" in capsys.readouterr().out
+
+
+def test_json_is_a_synonym_of_format_json(tmp_path: Path) -> None:
+    write_package(tmp_path / "pkg")
+    both = [run_cli("dev", "validate-strategy-package", *flags, "pkg", cwd=tmp_path)
+            for flags in (["--json"], ["--format", "json"])]
+    assert both[0].returncode == both[1].returncode == 0
+    assert json.loads(both[0].stdout) == json.loads(both[1].stdout)
 
 
 # --- import check ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, NoReturn
 
 
 def columns() -> int:
@@ -41,8 +41,17 @@ class RawDescriptionFormatter(Formatter, argparse.RawDescriptionHelpFormatter):
 
 
 class Parser(argparse.ArgumentParser):
-    """An ArgumentParser with :class:`Formatter`; subcommand parsers are made of this class too."""
+    """An ArgumentParser with :class:`Formatter`; subcommand parsers are made of this class too.
+
+    A usage error is one line, ``error: ... (hint: run '... --help')``, like
+    every other error; the full usage is what ``--help`` shows.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", Formatter)
         super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        from compact_memory.errors import UsageError
+
+        raise UsageError(message, hint=f"run '{self.prog} --help' for the options")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -38,9 +37,9 @@ safety: every file is written to a temporary file next to it, synced, then
   outputs are refused unless --force; an input file is never overwritten,
   even with --force.
 
---json prints {"input", "output", "text", "stats", "trace"} (a list of them
-  with --dir; a file that failed has "error" instead of text, stats and
-  trace). --output-trace writes the trace object (with --dir, a list of
+--json prints {"format_version", "input", "output", "text", "stats", "trace"}
+  ({"format_version", "results": [...]} with --dir; a file that failed has
+  "error" instead of text, stats and trace). --output-trace writes the trace object (with --dir, a list of
   {"input", "trace"}). With --dir, a file that cannot be read is reported and
   skipped, the rest are compressed, and the exit code is 1.
 
@@ -181,6 +180,7 @@ def _compress_single(
     force: bool,
 ) -> int:
     from compact_memory import io
+    from compact_memory import output as stdout
 
     io.refuse_clobbering([p for p in (output_file, output_trace) if p is not None], [file] if file else [], force)
     if file is not None:
@@ -193,11 +193,11 @@ def _compress_single(
         io.atomic_write_text(output_file, outcome.text, overwrite=force)
         outcome.output = output_file
     elif not as_json:
-        io.write_stdout(_with_newline(outcome.text))
+        stdout.write_text(_with_newline(outcome.text))
     if output_trace is not None:
-        io.atomic_write_text(output_trace, _dumps(_trace_dict(outcome)), overwrite=force)
+        io.atomic_write_text(output_trace, stdout.dumps(_trace_dict(outcome)), overwrite=force)
     if as_json:
-        io.write_stdout(_dumps(_result_dict(outcome)))
+        stdout.write_json(_result_dict(outcome))
     return 0
 
 
@@ -214,6 +214,7 @@ def _compress_directory(
     force: bool,
 ) -> int:
     from compact_memory import io
+    from compact_memory import output as stdout
 
     if output_dir is not None and output_dir.exists() and not output_dir.is_dir():
         raise CompactMemoryError(f"--output-dir {output_dir} is a file, not a directory")
@@ -229,9 +230,9 @@ def _compress_directory(
     outcomes = _compress_tree(directory, found, targets, codec, compress_one, as_json=as_json, force=force)
     if output_trace is not None:
         traces = [{"input": o.label, "trace": _trace_dict(o)} for o in outcomes if o.error is None]
-        io.atomic_write_text(output_trace, _dumps(traces), overwrite=force)
+        io.atomic_write_text(output_trace, stdout.dumps(traces), overwrite=force)
     if as_json:
-        io.write_stdout(_dumps([_result_dict(o) for o in outcomes]))
+        stdout.write_json({"results": [_result_dict(o) for o in outcomes]})
     failed = sum(1 for o in outcomes if o.error is not None)
     if failed:
         raise CompactMemoryError(f"{failed} of {len(outcomes)} files could not be compressed; see above")
@@ -249,6 +250,7 @@ def _compress_tree(
     force: bool,
 ) -> list[Outcome]:
     from compact_memory import io
+    from compact_memory import output as stdout
 
     progress = io.Progress(len(found), enabled=sys.stderr is not None and sys.stderr.isatty())
     outcomes: list[Outcome] = []
@@ -271,7 +273,7 @@ def _compress_tree(
                 outcome.output = target
             elif not as_json:
                 progress.clear()
-                io.write_stdout(("\n" if printed else "") + f"==> {label} <==\n" + _with_newline(outcome.text))
+                stdout.write_text(("\n" if printed else "") + f"==> {label} <==\n" + _with_newline(outcome.text))
                 printed = True
             outcomes.append(outcome)
         progress.show(len(found), "done")
@@ -406,8 +408,3 @@ def _result_dict(outcome: Outcome) -> dict[str, Any]:
     else:
         result.update(text=outcome.text, stats=outcome.stats, trace=_trace_dict(outcome))
     return result
-
-
-def _dumps(data: object) -> str:
-    # default=str: a plugin's trace may hold values JSON cannot represent.
-    return json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,7 +11,6 @@ if TYPE_CHECKING:
     from compact_memory.diagnostics.findings import Finding
     from compact_memory.plugins.install import Outcome
 
-JSON_FORMAT_VERSION = 1
 SECURITY_NOTE = (
     "note: a strategy package is Python code that runs with your permissions whenever its strategy is used. "
     "compact-memory checks its files without running them, but cannot tell whether the code is safe: "
@@ -45,25 +43,6 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: s
     parser.set_defaults(handler=lambda a: run(a.path, to=a.to, upgrade=a.upgrade, force=a.force, as_json=a.json))
 
 
-def plugin_root(to: str | None, *, create: bool, option: str = "--to") -> Path:
-    """``option DIR`` (which must exist), else the user plugin directory."""
-    from compact_memory.errors import CompactMemoryError
-    from compact_memory.plugins.settings import user_plugin_dir
-
-    if to is not None:
-        root = Path(to).expanduser()
-        if not root.is_dir():
-            raise CompactMemoryError(f"{to}: no such directory", hint=f"create it first, or leave out {option}")
-        return root
-    root = user_plugin_dir()
-    if create:
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise CompactMemoryError(f"cannot create the plugin directory {root}: {exc.strerror or exc}") from None
-    return root
-
-
 def run(path: str, *, to: str | None = None, upgrade: bool = False, force: bool = False,
         as_json: bool = False) -> int:
     from compact_memory.errors import CompactMemoryError
@@ -75,6 +54,8 @@ def run(path: str, *, to: str | None = None, upgrade: bool = False, force: bool 
         what = "no such directory" if not source.exists() else f"no {MANIFEST_NAME} in this directory"
         raise CompactMemoryError(f"{path}: {what}",
                                  hint="pass a strategy package directory (the one holding strategy_package.yaml)")
+    from compact_memory.plugins.install import plugin_root
+
     plugin_root(to, create=False)  # a bad --to fails before any work
     print(SECURITY_NOTE, file=sys.stderr)
     blocking, warnings, data = _validate(source)
@@ -116,26 +97,28 @@ def _validate(source: Path) -> tuple[list[Finding], list[Finding], dict[str, Any
 
 
 def _print(outcome: Outcome, data: dict[str, Any]) -> None:
+    from compact_memory import output
+    from compact_memory.diagnostics.render import printable
     from compact_memory.plugins.install import UNCHANGED, UPGRADED
 
     name = data.get("display_name") or outcome.strategy_id
     if outcome.action == UNCHANGED:
-        print(f"{outcome.strategy_id} {outcome.version} ({name}) is already installed at {outcome.path}; "
-              "nothing changed")
-        return
-    verb = f"upgraded from {outcome.previous_version or '?'} to" if outcome.action == UPGRADED else "installed"
-    print(f"{verb} {outcome.strategy_id} {outcome.version} ({name}) in {outcome.path}:")
-    for name in outcome.files:
-        print(f"  {name}")
-    print(f"use it: compact-memory compress --strategy {outcome.strategy_id} --file FILE --budget N")
+        lines = [f"{outcome.strategy_id} {outcome.version} ({name}) is already installed at {outcome.path}; "
+                 "nothing changed"]
+    else:
+        verb = f"upgraded from {outcome.previous_version or '?'} to" if outcome.action == UPGRADED else "installed"
+        lines = [f"{verb} {outcome.strategy_id} {outcome.version} ({name}) in {outcome.path}:"]
+        lines += [f"  {file}" for file in outcome.files]
+        lines.append(f"use it: compact-memory compress --strategy {outcome.strategy_id} --file FILE --budget N")
+    output.write_text("".join(printable(line, newlines=False) + "\n" for line in lines))
 
 
 def _check_active(outcome: Outcome, root: Path) -> None:
     """Say so when the installed copy will not be the one used."""
     from compact_memory import console
-    from compact_memory.plugins.registry import _resolved
+    from compact_memory.plugins.registry import resolve_candidates
 
-    groups, _ = _resolved()
+    groups, _ = resolve_candidates()
     mine = [c for c in groups.get(outcome.strategy_id, []) if c.path is not None
             and c.path.resolve() == outcome.path.resolve()]
     if not mine:
@@ -146,4 +129,6 @@ def _check_active(outcome: Outcome, root: Path) -> None:
 
 
 def _dump(doc: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps({"format_version": JSON_FORMAT_VERSION, **doc}, indent=2, ensure_ascii=False) + "\n")
+    from compact_memory import output
+
+    output.write_json(doc)

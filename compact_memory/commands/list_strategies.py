@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 TYPE_CHECKING = False  # typing costs a few ms at startup
@@ -12,7 +11,6 @@ if TYPE_CHECKING:
 
     from compact_memory.plugins.candidates import Candidate
 
-JSON_FORMAT_VERSION = 1
 
 
 def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
@@ -40,10 +38,10 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: s
 
 
 def run(*, as_json: bool, check: bool, timeout: float, params: bool = False) -> int:
-    from compact_memory import console
-    from compact_memory.plugins.registry import _resolved
+    from compact_memory import console, output
+    from compact_memory.plugins.registry import resolve_candidates
 
-    groups, notes = _resolved()
+    groups, notes = resolve_candidates()
     candidates = [c for group in groups.values() for c in group]
     for c in candidates:
         for warning in c.warnings:
@@ -65,8 +63,7 @@ def run(*, as_json: bool, check: bool, timeout: float, params: bool = False) -> 
             if params:
                 row["params"] = declared[id(c)]
             rows.append(row)
-        doc = {"format_version": JSON_FORMAT_VERSION, "strategies": rows, "notes": notes}
-        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        output.write_json({"strategies": rows, "notes": notes})
     else:
         _print_table(candidates, results if check else None)
         if params:
@@ -88,24 +85,32 @@ def _params(candidate: Candidate, results: dict[int, dict[str, Any]]) -> list[di
 
 
 def _print_params(candidates: list[Candidate], declared: dict[int, list[dict[str, Any]] | None]) -> None:
+    from compact_memory import output
+    from compact_memory.diagnostics.render import printable
+
     hidden = False
+    lines = []
     for c in candidates:
         if c.status != "active":
             continue
         found = declared[id(c)]
-        print(f"\n{c.id}" + (f" ({c.display_name})" if c.display_name else ""))
+        lines.append(f"\n{c.id}" + (f" ({printable(c.display_name, newlines=False)})" if c.display_name else ""))
         if found is None:
             hidden = True
-            print("  (not imported: add --check to import plugins in a subprocess and show their parameters)")
+            lines.append("  (not imported: add --check to import plugins in a subprocess and show their parameters)")
         elif not found:
-            print("  no parameters")
+            lines.append("  no parameters")
         for p in found or ():
-            print(f"  --param {p['name']}=<{p['type']}>  default {p['default']!r}: {p['help']}")
+            lines.append(printable(f"  --param {p['name']}=<{p['type']}>  default {p['default']!r}: {p['help']}",
+                                   newlines=False))
+    output.write_text("".join(line + "\n" for line in lines))
     if hidden:
         print("\nparameters of plugins are read by importing them, which runs their code", file=sys.stderr)
 
 
 def _print_table(candidates: list[Candidate], results: dict[int, dict[str, Any]] | None) -> None:
+    from compact_memory import output
+    from compact_memory.diagnostics.render import printable
     from compact_memory.plugins.candidates import SOURCE_LABEL
 
     header = ["ID", "NAME", "VERSION", "SOURCE", "STATUS"]
@@ -123,12 +128,14 @@ def _print_table(candidates: list[Candidate], results: dict[int, dict[str, Any]]
         if results is not None:
             outcome = results.get(id(c))
             row.append("-" if outcome is None else ("ok" if outcome["ok"] else f"FAILED: {outcome['error']}"))
-        rows.append(row)
+        rows.append([printable(cell, newlines=False) for cell in row])
     # The last column is free text and is not padded.
     widths = [max(len(line[i]) for line in [header, *rows]) for i in range(len(header) - 1)]
+    text = ""
     for line in [header, *rows]:
         cells = [cell.ljust(widths[i]) for i, cell in enumerate(line[:-1])] + [line[-1]]
-        print("  ".join(cells).rstrip())
+        text += "  ".join(cells).rstrip() + "\n"
+    output.write_text(text)
     active = sum(1 for c in candidates if c.status == "active")
     broken = sum(1 for c in candidates if c.status == "error")
     summary = f"{active} active strateg{'y' if active == 1 else 'ies'}, {len(candidates)} candidates"

@@ -63,6 +63,7 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: s
 def run_package_experiment(path: Path, *, experiment: str | None = None, output: Path | None = None,
                            plot: Path | None = None, baselines: Sequence[str] = (), force: bool = False) -> int:
     from compact_memory import io
+    from compact_memory import output as stdout
     from compact_memory.errors import CompactMemoryError
     from compact_memory.experiments import output as out
     from compact_memory.experiments.package import describe, open_package, select_experiments
@@ -85,7 +86,7 @@ def run_package_experiment(path: Path, *, experiment: str | None = None, output:
     checkpoint = out.Checkpoint(output, describe(package), runs, force=force)
     _execute(prepared, checkpoint)
     checkpoint.write(COMPLETE)
-    io.write_stdout("\n".join(table(run) for run in runs))
+    stdout.write_text("\n".join(table(run) for run in runs))
     if plot is not None:
         from compact_memory.experiments.plot import render_png
 

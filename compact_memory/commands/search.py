@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,7 +11,6 @@ if TYPE_CHECKING:
     from compact_memory.community.index import Index
     from compact_memory.community.search import Hit
 
-JSON_FORMAT_VERSION = 1
 
 
 def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
@@ -38,13 +36,13 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: s
 def run(query: str, *, indexes: list[str], as_json: bool) -> int:
     from compact_memory.community import search
     from compact_memory.community.index import load_index, shipped_index_path
-    from compact_memory.plugins.registry import _resolved
+    from compact_memory.plugins.registry import resolve_candidates
 
     loaded = [load_index(shipped_index_path())]
     loaded += [load_index(Path(path)) for path in indexes]
     findings = [f for index in loaded for f in index.findings]
     hits = search.match(search.merge([index.entries for index in loaded]), query)
-    groups, _ = _resolved()
+    groups, _ = resolve_candidates()
     search.attach_installed(hits, groups)
     if findings:
         from compact_memory.diagnostics.render import text_line
@@ -59,27 +57,32 @@ def run(query: str, *, indexes: list[str], as_json: bool) -> int:
 
 
 def _write_json(query: str, loaded: list[Index], hits: list[Hit]) -> None:
-    doc = {
-        "format_version": JSON_FORMAT_VERSION,
+    from compact_memory import output
+
+    output.write_json({
         "query": query,
         "indexes": [{"path": str(index.path), "shipped": i == 0, "entries": len(index.entries),
                      "errors": index.errors} for i, index in enumerate(loaded)],
         "results": [hit.to_json() for hit in hits],
         "findings": [f.to_json() for index in loaded for f in index.findings],
-    }
-    sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    })
 
 
 def _write_text(query: str, loaded: list[Index], hits: list[Hit]) -> None:
+    from compact_memory import output
+    from compact_memory.diagnostics.render import printable
+
+    lines = []
     for hit in hits:
         e = hit.entry
-        print(f"{e.id}  {e.display_name}  {e.version}")
-        print(f"    {e.description}")
+        lines.append(f"{e.id}  {e.display_name}  {e.version}")
+        lines.append(f"    {e.description}")
         if e.tags:
-            print(f"    tags: {', '.join(e.tags)}")
-        print(f"    status: {hit.status_text()}")
+            lines.append(f"    tags: {', '.join(e.tags)}")
+        lines.append(f"    status: {hit.status_text()}")
         for i, command in enumerate(e.install_commands()):
-            print(f"    {'install: ' if i == 0 else '         '}{command}")
+            lines.append(f"    {'install: ' if i == 0 else '         '}{command}")
+    output.write_text("".join(printable(line, newlines=False) + "\n" for line in lines))
     entries = sum(len(index.entries) for index in loaded)
     what = f"matching {query!r}" if query.strip() else "listed"
     count = len(hits)

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
-
-JSON_FORMAT_VERSION = 1
 
 
 def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
@@ -32,18 +28,16 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: s
 
 
 def run(strategy_id: str, *, from_dir: str | None = None, force: bool = False, as_json: bool = False) -> int:
-    from compact_memory import console
-    from compact_memory.commands.install_strategy_package import plugin_root
-    from compact_memory.plugins.install import uninstall
+    from compact_memory import console, output
+    from compact_memory.plugins.install import plugin_root, uninstall
 
     root = plugin_root(from_dir, create=False, option="--from")
     outcome = uninstall(strategy_id, root, force=force)
     if as_json:
-        doc = {"format_version": JSON_FORMAT_VERSION, "result": outcome.action, **outcome.to_json()}
-        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        output.write_json({"result": outcome.action, **outcome.to_json()})
     else:
-        print(f"uninstalled {outcome.strategy_id} {outcome.version} from {outcome.path} "
-              f"({len(outcome.files)} file{'s' if len(outcome.files) != 1 else ''} removed)")
+        output.write_text(f"uninstalled {outcome.strategy_id} {outcome.version} from {outcome.path} "
+                          f"({len(outcome.files)} file{'s' if len(outcome.files) != 1 else ''} removed)\n")
     if outcome.kept:
         shown = ", ".join(outcome.kept[:5]) + (f" and {len(outcome.kept) - 5} more" if len(outcome.kept) > 5 else "")
         console.warn(f"kept {len(outcome.kept)} file(s) that were not installed by compact-memory in "

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from typing import TYPE_CHECKING, Any, TextIO
-
-if TYPE_CHECKING:
-    from compact_memory.validation.package import Report
+from typing import Any
 
 FORMATS = ("text", "json", "github")
 
@@ -27,6 +23,8 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: s
     parser.add_argument("paths", nargs="+", metavar="PATH", help="package directory or a file inside one")
     parser.add_argument("--format", choices=FORMATS, default="text", dest="fmt",
                         help="text (default), json (docs/validator.md) or github workflow commands")
+    parser.add_argument("--json", action="store_const", const="json", dest="fmt",
+                        help="the same as --format json, like every other command")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     parser.add_argument(
         "--import-check", choices=("auto", "skip", "require"), default=None, dest="import_mode",
@@ -48,27 +46,10 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: s
     ))
 
 
-def execute(paths: list[str], *, fmt: str = "text", strict: bool = False, import_mode: str | None = None,
-            contract: bool = False, timeout: float = 60.0, ignore_unowned: bool = False, use_cache: bool = True,
-            out: TextIO | None = None) -> Report:
-    """Validate, print in ``fmt`` to ``out`` (stdout) and return the report."""
-    from compact_memory.errors import UsageError
-    from compact_memory.validation import report as reporting
-    from compact_memory.validation.package import validate
+def run(paths: list[str], *, fmt: str = "text", **options: Any) -> int:
+    from compact_memory.validation.package import run_validation
+    from compact_memory.validation.report import write
 
-    if contract and import_mode == "skip":
-        raise UsageError("--contract needs the import check; drop --import-check skip")
-    if timeout <= 0:
-        raise UsageError("--timeout must be a positive number of seconds")
-    mode = import_mode or ("require" if contract else "skip")
-    from compact_memory.validation import cache
-
-    with cache.enabled(use_cache):
-        result = validate(paths, import_mode=mode, contract=contract, timeout=timeout, strict=strict,
-                          ignore_unowned=ignore_unowned)
-    reporting.render(result, fmt, out or sys.stdout)
-    return result
-
-
-def run(paths: list[str], **options: Any) -> int:
-    return 0 if execute(paths, **options).passed else 1
+    report = run_validation(paths, **options)
+    write(report, fmt)
+    return 0 if report.passed else 1

@@ -43,18 +43,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def check(paths: list[Path], *, fmt: str = "text") -> int:
+    from compact_memory import output
     from compact_memory.community.index import load_index, shipped_index_path
     from compact_memory.diagnostics.render import github_line, text_line
 
     indexes = [load_index(p) for p in (paths or [shipped_index_path()])]
     line = github_line if fmt == "github" else text_line
-    for index in indexes:
-        for finding in index.findings:
-            print(line(finding))
+    text = "".join(line(finding) + "\n" for index in indexes for finding in index.findings)
     errors = sum(index.errors for index in indexes)
     entries = sum(len(index.entries) for index in indexes)
     verdict = "passed" if errors == 0 else f"failed: {errors} error{'s' if errors != 1 else ''}"
-    print(f"{len(indexes)} index file{'s' if len(indexes) != 1 else ''} checked ({entries} valid entries), {verdict}")
+    count = len(indexes)
+    output.write_text(text + f"{count} index file{'s' if count != 1 else ''} checked ({entries} valid entries), "
+                      f"{verdict}\n")
     return 0 if errors == 0 else 1
 
 

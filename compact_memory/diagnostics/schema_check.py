@@ -171,7 +171,7 @@ def light_errors(data: dict[str, Any], schema_name: str) -> list[LightError]:
     if schema.get("additionalProperties") is False and any(key not in properties for key in data):
         errors.append(LightError("additionalProperties", False, data, schema))
     for key, value in data.items():
-        prop = _resolved(properties.get(key), schema)
+        prop = _with_ref(properties.get(key), schema)
         if prop is not None:
             errors += _value_errors(value, prop, (key,))
     return errors
@@ -195,7 +195,7 @@ def _value_errors(value: Any, prop: dict[str, Any], path: tuple[Any, ...]) -> li
     return []
 
 
-def _resolved(prop: dict[str, Any] | None, schema: dict[str, Any]) -> dict[str, Any] | None:
+def _with_ref(prop: dict[str, Any] | None, schema: dict[str, Any]) -> dict[str, Any] | None:
     """``prop`` with a local ``$ref`` (``#/$defs/x``) merged in."""
     if prop is None or "$ref" not in prop:
         return prop

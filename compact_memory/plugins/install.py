@@ -289,9 +289,9 @@ def _remove_listed(dest: Path, record: Record, missing: list[str]) -> list[str]:
 
 
 def _where_else(strategy_id: str) -> str:
-    from compact_memory.plugins.registry import _resolved
+    from compact_memory.plugins.registry import resolve_candidates
 
-    groups, _ = _resolved()
+    groups, _ = resolve_candidates()
     group = groups.get(strategy_id)
     if not group:
         return "compact-memory dev list-strategies shows what is installed"
@@ -303,3 +303,21 @@ def _where_else(strategy_id: str) -> str:
 
 def _some(names: list[str]) -> str:
     return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+
+def plugin_root(to: str | None, *, create: bool, option: str = "--to") -> Path:
+    """``option DIR`` (which must exist), else the user plugin directory."""
+    from compact_memory.plugins.settings import user_plugin_dir
+
+    if to is not None:
+        root = Path(to).expanduser()
+        if not root.is_dir():
+            raise CompactMemoryError(f"{to}: no such directory", hint=f"create it first, or leave out {option}")
+        return root
+    root = user_plugin_dir()
+    if create:
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CompactMemoryError(f"cannot create the plugin directory {root}: {exc.strerror or exc}") from None
+    return root

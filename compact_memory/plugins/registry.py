@@ -106,7 +106,12 @@ def _why(winner: Candidate, loser: Candidate) -> str:
     return "duplicate id; the first distribution by name wins"
 
 
-def _resolved(settings: PluginSettings | None = None) -> tuple[dict[str, list[Candidate]], list[str]]:
+def resolve_candidates(settings: PluginSettings | None = None) -> tuple[dict[str, list[Candidate]], list[str]]:
+    """Every candidate grouped by id, best first, with status and reason set; and discovery's notes.
+
+    No plugin code runs. ``settings`` default to the environment (plugin
+    paths, the user plugin directory, the disable switches).
+    """
     from compact_memory.plugins.discovery import discover
 
     settings = settings or PluginSettings.from_env()
@@ -117,7 +122,7 @@ def _resolved(settings: PluginSettings | None = None) -> tuple[dict[str, list[Ca
 
 
 def active_candidate(strategy_id: str) -> Candidate:
-    groups, _ = _resolved()
+    groups, _ = resolve_candidates()
     group = groups.get(strategy_id)
     if group is None:
         available = sorted(sid for sid, g in groups.items() if any(c.status == "active" for c in g))
@@ -159,5 +164,5 @@ def get_compression_strategy(strategy_id: str) -> type[CompressionStrategy]:
 
 def available_strategies() -> list[str]:
     """Ids that have an active strategy (built-in, registered or plugin), sorted."""
-    groups, _ = _resolved()
+    groups, _ = resolve_candidates()
     return [sid for sid, group in groups.items() if any(c.status == "active" for c in group)]

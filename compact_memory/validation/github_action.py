@@ -86,10 +86,12 @@ def summary_markdown(report: Report) -> str:
 
 
 def validate(env: Mapping[str, str]) -> int:
-    from compact_memory.commands.validate_strategy_package import execute
+    from compact_memory.validation.package import run_validation
+    from compact_memory.validation.report import write
 
-    report = execute(paths_from(env), fmt="github", strict=env.get("INPUT_STRICT", "true").strip().lower() in TRUE,
-                     import_mode=import_mode_from(env), out=sys.stdout)
+    report = run_validation(paths_from(env), strict=env.get("INPUT_STRICT", "true").strip().lower() in TRUE,
+                            import_mode=import_mode_from(env))
+    write(report, "github")
     if env.get("GITHUB_OUTPUT"):
         set_output(env["GITHUB_OUTPUT"], "errors", str(report.errors))
         set_output(env["GITHUB_OUTPUT"], "warnings", str(report.warnings))

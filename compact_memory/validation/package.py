@@ -63,6 +63,25 @@ def validate(paths: list[str], *, import_mode: str = import_check.SKIP, contract
     return report
 
 
+def run_validation(paths: list[str], *, strict: bool = False, import_mode: str | None = None,
+                   contract: bool = False, timeout: float = 60.0, ignore_unowned: bool = False,
+                   use_cache: bool = True) -> Report:
+    """The validator as the command and the GitHub action run it: options checked, cache scoped to this call."""
+    import math
+
+    from compact_memory.errors import UsageError
+    from compact_memory.validation import cache
+
+    if contract and import_mode == import_check.SKIP:
+        raise UsageError("--contract needs the import check; drop --import-check skip")
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise UsageError(f"--timeout must be a positive number of seconds, not {timeout}")
+    mode = import_mode or (import_check.REQUIRE if contract else import_check.SKIP)
+    with cache.enabled(use_cache):
+        return validate(paths, import_mode=mode, contract=contract, timeout=timeout, strict=strict,
+                        ignore_unowned=ignore_unowned)
+
+
 def check_all_static(packages: list[StrategyPackage]) -> list[StrategyPackage]:
     # Sequential on purpose: forking workers was measured slower on a shared 2-CPU machine.
     for pkg in packages:

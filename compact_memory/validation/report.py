@@ -1,21 +1,24 @@
-"""Print a report as text, as a versioned JSON document or as GitHub workflow commands."""
+"""A report as text, as a versioned JSON document or as GitHub workflow commands, on stdout."""
 
 from __future__ import annotations
 
-import json
-from typing import Any, TextIO
+from typing import Any
 
 from compact_memory import __version__
 from compact_memory.diagnostics.codes import ERROR, WARNING
 from compact_memory.diagnostics.render import github_line, text_line
 from compact_memory.validation.package import Report
 
-# Bump when a field changes meaning or disappears; adding fields keeps the number.
-JSON_FORMAT_VERSION = 1
 
+def write(report: Report, fmt: str) -> None:
+    """Print ``report`` on stdout in ``fmt`` (text, json or github)."""
+    from compact_memory import output
 
-def render(report: Report, fmt: str, out: TextIO) -> None:
-    {"text": write_text, "json": write_json, "github": write_github}[fmt](report, out)
+    if fmt == "json":
+        output.write_json(document(report))
+    else:
+        line = github_line if fmt == "github" else text_line
+        output.write_text("".join(line(f) + "\n" for f in report.all_findings()) + summary(report) + "\n")
 
 
 def summary(report: Report) -> str:
@@ -25,12 +28,6 @@ def summary(report: Report) -> str:
         parts.append(_plural(report.infos, "note"))
     verdict = "passed" if report.passed else "failed"
     return f"{_plural(count, 'strategy package')} checked, {verdict}: {', '.join(parts)}"
-
-
-def write_text(report: Report, out: TextIO) -> None:
-    for finding in report.all_findings():
-        out.write(text_line(finding) + "\n")
-    out.write(summary(report) + "\n")
 
 
 def document(report: Report) -> dict[str, Any]:
@@ -48,7 +45,6 @@ def document(report: Report) -> dict[str, Any]:
         })
         findings += [{**f.to_json(), "package": pkg.display} for f in pkg.findings]
     return {
-        "format_version": JSON_FORMAT_VERSION,
         "tool": {"name": "compact-memory", "version": __version__},
         "options": {"strict": report.strict, "import_check": report.import_check},
         "result": "pass" if report.passed else "fail",
@@ -57,16 +53,6 @@ def document(report: Report) -> dict[str, Any]:
         "packages": packages,
         "findings": findings,
     }
-
-
-def write_json(report: Report, out: TextIO) -> None:
-    out.write(json.dumps(document(report), indent=2, ensure_ascii=False) + "\n")
-
-
-def write_github(report: Report, out: TextIO) -> None:
-    for finding in report.all_findings():
-        out.write(github_line(finding) + "\n")
-    out.write(summary(report) + "\n")
 
 
 def _plural(count: int, noun: str) -> str:
