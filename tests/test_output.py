@@ -32,7 +32,7 @@ def package(tmp_path: Path) -> Path:
 def test_every_json_document_carries_its_format_version_first(argv: list[str], package: Path) -> None:
     result = run_cli(*[str(package) if a == "PKG" else a for a in argv])
     doc = json.loads(result.stdout)
-    assert list(doc)[0] == "format_version" and doc["format_version"] == output.FORMAT_VERSION, result.stderr
+    assert next(iter(doc)) == "format_version" and doc["format_version"] == output.FORMAT_VERSION, result.stderr
 
 
 def test_a_short_write_is_an_error_not_a_truncated_file(tmp_path: Path) -> None:
