@@ -75,6 +75,8 @@ CODES: dict[str, Code] = {
                   'id = "my_strategy", so tools can read it without running code.'),
     "CM408": Code(ERROR, "compress is not defined", "Define `def compress(self, text_or_chunks, "
                   "llm_token_budget, **kwargs)` in the class."),
+    "CM409": Code(ERROR, "class version differs from the manifest", "Give the class `version` and the "
+                  "manifest's version the same string, or drop `version` from the class."),
     # Experiments
     "CM501": Code(ERROR, "experiment file not found", "Fix the path in default_experiments (relative to the "
                   "package directory) or add the file."),
@@ -106,6 +108,28 @@ CODES: dict[str, Code] = {
                   "check_strategy` passes; run it in your tests."),
     "CM707": Code(WARNING, "contract checks unavailable", "Install a compact-memory with the testing kit "
                   "(compact_memory.testing)."),
+    # The distribution pip builds (pyproject.toml, or setup.cfg), against the manifest
+    "CM901": Code(ERROR, "pyproject.toml or setup.cfg cannot be read", "Fix the file at the reported line; pip "
+                  "cannot build the package until it parses."),
+    "CM902": Code(ERROR, "no project metadata to build from", "Add a [project] table (name, version, "
+                  "dependencies, entry point) to pyproject.toml, or remove [build-system] if nothing is built."),
+    "CM903": Code(ERROR, "no compact_memory.strategies entry point", "Declare the entry point "
+                  '`[project.entry-points."compact_memory.strategies"]` with `<strategy_id> = '
+                  '"<package>.<strategy_module>:<strategy_class_name>"`.'),
+    "CM904": Code(ERROR, "entry-point name differs from strategy_id", "Name the entry point after the "
+                  "strategy id: the name is the id compact-memory lists."),
+    "CM905": Code(ERROR, "entry point loads another class than the manifest", "Point the entry point at "
+                  "strategy_module:strategy_class_name as the installed package imports it."),
+    "CM906": Code(ERROR, "versions disagree", "Give pyproject.toml, strategy_package.yaml (and the class, if it "
+                  "sets one) the same version."),
+    "CM907": Code(INFO, "dynamic version not compared", "Nothing to fix; make sure the version the build sets "
+                  "equals the manifest's."),
+    "CM908": Code(ERROR, "dependency pip will not install", "Add the requirement to [project] dependencies in "
+                  "pyproject.toml (pip installs those, not requirements.txt)."),
+    "CM909": Code(WARNING, "dependency missing from the manifest", "List the requirement under dependencies in "
+                  "strategy_package.yaml (and requirements.txt), so directory installs get it too."),
+    "CM910": Code(ERROR, "compact-memory requirement excludes this version", "Widen the compact-memory "
+                  "requirement, or install a compact-memory it allows."),
     # The community index (community/strategies.yaml; its other findings use the codes above)
     "CM801": Code(ERROR, "strategy id listed twice in the index", "Keep one entry per strategy id: update "
                   "the existing entry instead of adding another."),

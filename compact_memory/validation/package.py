@@ -11,6 +11,7 @@ from compact_memory.diagnostics.codes import ERROR, INFO, WARNING
 from compact_memory.diagnostics.findings import Finding, Findings, apply_strict, display_path
 from compact_memory.package import MANIFEST_NAME, StrategyPackage, load_manifest
 from compact_memory.validation import (
+    distribution_check,
     environment_check,
     experiments_check,
     files_check,
@@ -96,6 +97,7 @@ def check_static(pkg: StrategyPackage) -> None:
     assert pkg.doc is not None
     schema_check.check(pkg.doc.data, pkg.doc, "strategy_package", pkg.on())
     files_check.check(pkg)
+    distribution_check.check(pkg)
     static_check.check(pkg)
     experiments_check.check(pkg)
     environment_check.check(pkg)
