@@ -200,7 +200,7 @@ def test_every_code_is_documented_with_its_fix() -> None:
 
 
 def test_every_emitted_code_is_in_the_table() -> None:
-    packages = ("validation", "community")
+    packages = ("validation", "community", "diagnostics")
     source = "".join(p.read_text() for d in packages for p in (REPO / "compact_memory" / d).glob("*.py"))
     emitted = set(re.findall(r'"(CM\d{3})"', source))
     assert emitted <= set(codes_module.CODES)

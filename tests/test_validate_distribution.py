@@ -141,7 +141,8 @@ def test_entry_points_in_setup_cfg_only(generated: Path, tmp_path: Path) -> None
     (pkg / "setup.cfg").write_text(
         "[metadata]\nname = compact-memory-dist-check\nversion = 0.1.0\n\n[options]\npackage_dir =\n"
         "    compact_memory_dist_check = .\ninstall_requires =\n    compact-memory\n\n"
-        "[options.entry_points]\ncompact_memory.strategies =\n    dist_check = compact_memory_dist_check.strategy:Wrong\n",
+        "[options.entry_points]\ncompact_memory.strategies =\n"
+        "    dist_check = compact_memory_dist_check.strategy:Wrong\n",
         encoding="utf-8")
     result = findings(pkg)
     assert [f[:2] for f in result] == [("CM905", "setup.cfg")], result
