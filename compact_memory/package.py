@@ -162,15 +162,22 @@ def _check_keys(pkg: StrategyPackage) -> None:
     from compact_memory.diagnostics import schema_check
 
     assert pkg.doc is not None
+    for finding in pkg.findings:  # YAML keeps the last of a repeated key; only an essential one is ambiguous
+        if finding.code == "CM107" and _key_of(finding) not in ESSENTIAL:
+            finding.severity = WARNING
     checked = Findings(pkg.on().file)
     schema_check.report(schema_check.light_errors(pkg.data, SCHEMA), pkg.doc, SCHEMA, checked)
     for finding in checked.items:
-        key = (finding.json_path or "$")[2:].split("[")[0].split(".")[0]
-        essential = key in ESSENTIAL or (finding.code == "CM201" and _missing_essential(finding.message))
+        essential = _key_of(finding) in ESSENTIAL or (finding.code == "CM201" and _missing_essential(finding.message))
         finding.severity = ERROR if essential else WARNING
         if not essential:
             finding.hint = (finding.hint + "; " if finding.hint else "") + "loaded anyway; fix it before sharing"
         pkg.findings.append(finding)
+
+
+def _key_of(finding: Finding) -> str:
+    """The top-level manifest key a finding is about (``$.authors[0]`` -> ``authors``)."""
+    return (finding.json_path or "$")[2:].split("[")[0].split(".")[0]
 
 
 def _missing_essential(message: str) -> bool:
