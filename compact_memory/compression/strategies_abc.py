@@ -8,13 +8,17 @@ CompressionStrategy, CompressedMemory, CompressionTrace``) keep working.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from compact_memory.compression.trace import CompressionTrace
 
-__all__ = ["CompressedMemory", "CompressionStrategy", "CompressionTrace", "Param", "TextOrChunks"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from compact_memory.tokenizers import Tokenizer
+
+__all__ = ["CompressedMemory", "CompressionJob", "CompressionStrategy", "CompressionTrace", "Param", "TextOrChunks"]
 
 TextOrChunks = str | Sequence[str]
 
@@ -82,12 +86,55 @@ class CompressionStrategy(ABC):
         what you do not use.
         """
 
+    def begin(self, text_or_chunks: TextOrChunks, llm_token_budget: int, kwargs: Mapping[str, Any],
+              params: Mapping[str, Any] | None = None) -> CompressionJob:
+        """The opening every ``compress`` shares: the text, the tokenizer in effect and a trace.
+
+        ::
+
+            def compress(self, text_or_chunks, llm_token_budget, **kwargs):
+                job = self.begin(text_or_chunks, llm_token_budget, kwargs, params={"k": self.k})
+                if job.fits():
+                    return job.unchanged()
+                ...
+                return job.result(kept_text)
+        """
+        from compact_memory.tokenizers import get_tokenizer
+
+        trace = CompressionTrace(strategy_name=self.id, strategy_params=dict(params or {}))
+        return CompressionJob(join_chunks(text_or_chunks), llm_token_budget, get_tokenizer(kwargs.get("tokenizer")),
+                              trace)
+
     # Kept for strategies written for the original Compact Memory.
     def save_learnable_components(self, path: str) -> None:  # noqa: B027
         """Persist learned state, if the strategy has any."""
 
     def load_learnable_components(self, path: str) -> None:  # noqa: B027
         """Restore learned state, if the strategy has any."""
+
+
+@dataclass
+class CompressionJob:
+    """One ``compress`` call in progress (see :meth:`CompressionStrategy.begin`)."""
+
+    text: str
+    budget: int
+    tokenizer: Tokenizer
+    trace: CompressionTrace
+
+    def fits(self) -> bool:
+        """Whether the whole text is within the budget; reads only about as far as the budget reaches."""
+        from compact_memory.tokenizers import head
+
+        return head(self.tokenizer, self.text, self.budget) == self.text
+
+    def unchanged(self, **metadata: Any) -> tuple[CompressedMemory, CompressionTrace]:
+        """The text as it came, with a ``fits`` step in the trace."""
+        self.trace.add_step("fits", {"chars": len(self.text)})
+        return CompressedMemory(text=self.text, metadata=dict(metadata)), self.trace
+
+    def result(self, text: str, **metadata: Any) -> tuple[CompressedMemory, CompressionTrace]:
+        return CompressedMemory(text=text, metadata=dict(metadata)), self.trace
 
 
 def join_chunks(text_or_chunks: TextOrChunks) -> str:

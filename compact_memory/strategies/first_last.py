@@ -19,11 +19,10 @@ from compact_memory.compression.strategies_abc import (
     CompressionStrategy,
     Param,
     TextOrChunks,
-    join_chunks,
 )
 from compact_memory.compression.trace import CompressionTrace
 from compact_memory.errors import UsageError
-from compact_memory.tokenizers import Tokenizer, get_tokenizer, head, tail
+from compact_memory.tokenizers import Tokenizer, head, tail
 
 DEFAULT_MARKER = "\n[...]\n"
 # Concatenating pieces can shift token boundaries at the joins; after this
@@ -51,30 +50,25 @@ class FirstLastStrategy(CompressionStrategy):
     def compress(
         self, text_or_chunks: TextOrChunks, llm_token_budget: int, **kwargs: Any
     ) -> tuple[CompressedMemory, CompressionTrace]:
-        tokenizer = get_tokenizer(kwargs.get("tokenizer"))
-        text = join_chunks(text_or_chunks)
-        budget = llm_token_budget
-        trace = CompressionTrace(
-            strategy_name=self.id,
-            strategy_params={"marker": self.marker, "head_fraction": self.head_fraction},
-        )
-        kept = head(tokenizer, text, budget)
-        if kept == text:
-            trace.add_step("fits", {"chars": len(text)})
-            return CompressedMemory(text=text), trace
+        job = self.begin(text_or_chunks, llm_token_budget, kwargs,
+                         params={"marker": self.marker, "head_fraction": self.head_fraction})
+        if job.fits():
+            return job.unchanged()
+        tokenizer, text, budget, trace = job.tokenizer, job.text, job.budget, job.trace
         marker_tokens = tokenizer.count(self.marker)
         room = budget - marker_tokens
         output = None
         if room >= 2 and marker_tokens <= budget // 2:
             output = self._head_and_tail(tokenizer, text, room, budget, trace)
         if output is None:
+            kept = head(tokenizer, text, budget)
             trace.add_step(
                 "head_only",
                 {"reason": "budget too small for the marker", "marker_tokens": marker_tokens,
                  "kept_chars": len(kept), "dropped_chars": len(text) - len(kept)},
             )
             output = kept
-        return CompressedMemory(text=output), trace
+        return job.result(output)
 
     def _head_and_tail(
         self, tokenizer: Tokenizer, text: str, room: int, budget: int, trace: CompressionTrace

@@ -53,7 +53,7 @@ from compact_memory.compression.strategies_abc import (
 )
 from compact_memory.compression.trace import CompressionTrace
 from compact_memory.errors import UsageError
-from compact_memory.tokenizers import get_tokenizer, head
+from compact_memory.tokenizers import head
 
 DEFAULT_STEPS = "prune@none:always=true|extractive"
 UNCAPPED = "none"
@@ -99,16 +99,12 @@ class PipelineStrategy(CompressionStrategy):
     def compress(
         self, text_or_chunks: TextOrChunks, llm_token_budget: int, **kwargs: Any
     ) -> tuple[CompressedMemory, CompressionTrace]:
-        tokenizer = get_tokenizer(kwargs.get("tokenizer"))
+        job = self.begin(text_or_chunks, llm_token_budget, kwargs,
+                         params={"steps": [step.describe() for step in self.steps]})
+        if job.fits():
+            return job.unchanged()
+        tokenizer, text, budget, trace = job.tokenizer, job.text, job.budget, job.trace
         kwargs["tokenizer"] = tokenizer
-        text = join_chunks(text_or_chunks)
-        budget = llm_token_budget
-        trace = CompressionTrace(
-            strategy_name=self.id, strategy_params={"steps": [step.describe() for step in self.steps]}
-        )
-        if head(tokenizer, text, budget) == text:
-            trace.add_step("fits", {"chars": len(text)})
-            return CompressedMemory(text=text), trace
         current: TextOrChunks = text_or_chunks
         current_tokens = tokenizer.count(text)
         for index, step in enumerate(self.steps):

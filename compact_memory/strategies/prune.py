@@ -32,11 +32,10 @@ from compact_memory.compression.strategies_abc import (
     CompressionStrategy,
     Param,
     TextOrChunks,
-    join_chunks,
 )
 from compact_memory.compression.trace import CompressionTrace
 from compact_memory.errors import UsageError
-from compact_memory.tokenizers import get_tokenizer, head
+from compact_memory.tokenizers import head
 
 FILLER_WORDS: frozenset[str] = frozenset(
     {
@@ -92,19 +91,14 @@ class PruneStrategy(CompressionStrategy):
     def compress(
         self, text_or_chunks: TextOrChunks, llm_token_budget: int, **kwargs: Any
     ) -> tuple[CompressedMemory, CompressionTrace]:
-        tokenizer = get_tokenizer(kwargs.get("tokenizer"))
-        text = join_chunks(text_or_chunks)
-        budget = llm_token_budget
-        trace = CompressionTrace(
-            strategy_name=self.id,
-            strategy_params={"extra_words": self.extra_words, "keep_words": self.keep_words, "always": self.always},
-        )
+        job = self.begin(text_or_chunks, llm_token_budget, kwargs,
+                         params={"extra_words": self.extra_words, "keep_words": self.keep_words, "always": self.always})
+        tokenizer, text, budget, trace = job.tokenizer, job.text, job.budget, job.trace
         if budget <= 0:
             trace.add_step("truncate", {"kept_chars": 0, "dropped_chars": len(text)})
-            return CompressedMemory(text=""), trace
-        if not self.always and head(tokenizer, text, budget) == text:
-            trace.add_step("fits", {"chars": len(text)})
-            return CompressedMemory(text=text), trace
+            return job.result("")
+        if not self.always and job.fits():
+            return job.unchanged()
         pruned: list[str] = []
         size = 0
         removed = 0

@@ -8,10 +8,9 @@ from compact_memory.compression.strategies_abc import (
     CompressedMemory,
     CompressionStrategy,
     TextOrChunks,
-    join_chunks,
 )
 from compact_memory.compression.trace import CompressionTrace
-from compact_memory.tokenizers import get_tokenizer, head
+from compact_memory.tokenizers import head
 
 
 class TruncateStrategy(CompressionStrategy):
@@ -23,9 +22,7 @@ class TruncateStrategy(CompressionStrategy):
     def compress(
         self, text_or_chunks: TextOrChunks, llm_token_budget: int, **kwargs: Any
     ) -> tuple[CompressedMemory, CompressionTrace]:
-        tokenizer = get_tokenizer(kwargs.get("tokenizer"))
-        text = join_chunks(text_or_chunks)
-        kept = head(tokenizer, text, llm_token_budget)
-        trace = CompressionTrace(strategy_name=self.id, strategy_params={})
-        trace.add_step("truncate", {"kept_chars": len(kept), "dropped_chars": len(text) - len(kept)})
-        return CompressedMemory(text=kept), trace
+        job = self.begin(text_or_chunks, llm_token_budget, kwargs)
+        kept = head(job.tokenizer, job.text, job.budget)
+        job.trace.add_step("truncate", {"kept_chars": len(kept), "dropped_chars": len(job.text) - len(kept)})
+        return job.result(kept)

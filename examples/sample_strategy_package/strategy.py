@@ -31,7 +31,7 @@ from compact_memory.compression import (
     Param,
 )
 from compact_memory.compression.strategies_abc import TextOrChunks
-from compact_memory.tokenizers import Tokenizer, get_tokenizer, head
+from compact_memory.tokenizers import Tokenizer, head
 
 _HEADING = re.compile(r"^#{1,6}\s+\S")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -89,20 +89,13 @@ class SectionDigestStrategy(CompressionStrategy):
     def compress(
         self, text_or_chunks: TextOrChunks, llm_token_budget: int, **kwargs: Any
     ) -> tuple[CompressedMemory, CompressionTrace]:
-        tokenizer = get_tokenizer(kwargs.get("tokenizer"))
-        text = (
-            text_or_chunks
-            if isinstance(text_or_chunks, str)
-            else _CHUNK_SEPARATOR.join(text_or_chunks)
-        )
-        trace = CompressionTrace(
-            strategy_name=self.id,
-            strategy_params={"keep_headings": self.keep_headings, "dedupe": self.dedupe},
-        )
-        # head() reads only about as far as the budget: cheaper than counting all of a long input.
-        if head(tokenizer, text, llm_token_budget) == text:
-            trace.add_step("fits", {"kept_chars": len(text)})
-            return CompressedMemory(text=text), trace
+        # begin() joins chunks, takes the runtime's tokenizer and starts the trace;
+        # fits() reads only about as far as the budget reaches.
+        job = self.begin(text_or_chunks, llm_token_budget, kwargs,
+                         params={"keep_headings": self.keep_headings, "dedupe": self.dedupe})
+        if job.fits():
+            return job.unchanged()
+        tokenizer, text, trace = job.tokenizer, job.text, job.trace
 
         sections = _split(text)
         sentences = [s for section in sections for s in section.sentences]
@@ -134,7 +127,7 @@ class SectionDigestStrategy(CompressionStrategy):
                 "fallback_head": not kept,
             },
         )
-        return CompressedMemory(text=output), trace
+        return job.result(output)
 
     def _select(
         self,

@@ -14,7 +14,7 @@ from typing import Any
 
 from compact_memory.compression import CompressedMemory, CompressionStrategy, CompressionTrace
 from compact_memory.compression.strategies_abc import TextOrChunks
-from compact_memory.tokenizers import get_tokenizer, head
+from compact_memory.tokenizers import head
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -31,17 +31,12 @@ class {{ cookiecutter.class_name }}(CompressionStrategy):
     def compress(
         self, text_or_chunks: TextOrChunks, llm_token_budget: int, **kwargs: Any
     ) -> tuple[CompressedMemory, CompressionTrace]:
-        # The runtime passes its tokenizer; count with it, never with your own.
-        tokenizer = get_tokenizer(kwargs.get("tokenizer"))
-        if isinstance(text_or_chunks, str):
-            text = text_or_chunks
-        else:
-            text = _SEPARATOR.join(text_or_chunks)
-        trace = CompressionTrace(strategy_name=self.id, strategy_params={})
-        # head() reads only about as far as the budget: cheaper than counting all of a long input.
-        if head(tokenizer, text, llm_token_budget) == text:
-            trace.add_step("fits", {"kept_chars": len(text)})
-            return CompressedMemory(text=text), trace
+        # begin() joins chunks, takes the runtime's tokenizer (count with it, never with your own)
+        # and starts the trace; fits() reads only about as far as the budget reaches.
+        job = self.begin(text_or_chunks, llm_token_budget, kwargs)
+        if job.fits():
+            return job.unchanged()
+        tokenizer, text = job.tokenizer, job.text
 
         paragraphs = [p.strip() for p in _PARAGRAPH_BREAK.split(text) if p.strip()]
         leads = [_SENTENCE_END.split(p, maxsplit=1)[0] for p in paragraphs]
@@ -61,8 +56,8 @@ class {{ cookiecutter.class_name }}(CompressionStrategy):
             output = _SEPARATOR.join(kept)
         if not kept:
             output = head(tokenizer, text, llm_token_budget)
-        trace.add_step(
+        job.trace.add_step(
             "lead_sentences",
             {"paragraphs": len(paragraphs), "kept": len(kept), "fallback_head": not kept},
         )
-        return CompressedMemory(text=output), trace
+        return job.result(output)
