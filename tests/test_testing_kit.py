@@ -234,3 +234,102 @@ def test_checks_are_lazy() -> None:
     checks = strategy_checks(Counting)
     assert calls == [] and checks
     assert json.dumps([repr(c) for c in checks])
+
+
+# --- samples, expected failures, experiments -----------------------------------------------------
+
+
+def test_the_authors_own_samples_are_checked() -> None:
+    """A strategy that breaks only on one kind of input passes our samples and fails on the author's."""
+    cls = _variant("TableBlind", "out = text if '|' in text else head(tok, text, budget)\n"
+                                 "return CompressedMemory(out), CompressionTrace(self.id)")
+    check_strategy(cls, tokenizers=["words"])
+    with pytest.raises(StrategyCheckError, match=r"'budget_kept\[words\]'.*over the budget"):
+        check_strategy(cls, tokenizers=["words"], samples={"table": "| a | b |\n|---|---|\n| 1 | 2 |\n" * 20})
+
+
+def test_an_expected_failure_is_reported_with_its_reason_and_goes_stale_loudly() -> None:
+    cls = _variant("Sloppy2", "return CompressedMemory(head(tok, text, budget)), CompressionTrace('other')")
+    report = check_strategy(cls, tokenizers=["words"], expected_failures={"trace_round_trip": "names itself 'other'"})
+    assert report.expected_failures == {"trace_round_trip": "names itself 'other'"}
+    assert "trace_round_trip: failed as expected (names itself 'other')" in str(report)
+    with pytest.raises(StrategyCheckError, match=r"was expected to fail .* but passed"):
+        check_strategy(Good, tokenizers=["words"], expected_failures={"deterministic": "it is random"})
+    with pytest.raises(ValueError, match="did you mean 'deterministic'"):
+        strategy_checks(Good, expected_failures={"determinism": "typo"})
+
+
+def test_pytest_shows_expected_failures_as_xfail(tmp_path: Path) -> None:
+    (tmp_path / "test_xfail.py").write_text(textwrap.dedent("""
+        from compact_memory.compression import CompressedMemory, CompressionStrategy, CompressionTrace
+        from compact_memory.testing import parametrize_strategy_checks
+        from compact_memory.tokenizers import get_tokenizer, head
+
+        class Other(CompressionStrategy):
+            id = "other_name"
+
+            def compress(self, text_or_chunks, llm_token_budget, **kwargs):
+                job = self.begin(text_or_chunks, llm_token_budget, kwargs)
+                return CompressedMemory(head(job.tokenizer, job.text, job.budget)), CompressionTrace("x")
+
+        @parametrize_strategy_checks(Other, tokenizers=["words"],
+                                     expected_failures={"trace_round_trip": "the trace keeps an old name"})
+        def test_contract(strategy_check):
+            strategy_check()
+        """), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "pytest", "-rxX", "-p", "no:cacheprovider", str(tmp_path)],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stdout
+    assert "1 xfailed" in result.stdout and "the trace keeps an old name" in result.stdout
+
+
+EXPERIMENT_FORMS = {
+    "file_with_input": ("experiments/a.yaml", "name: a\ninput: doc.md\nbudgets: [5, 12]\n"),
+    "dataset_without_strategy_id": ("experiments/b.yaml", "name: b\ndataset: docs/\nbudgets: [3]\n"),
+    "jsonl_with_strategy_id": ("experiments/c.yaml",
+                               "name: c\nstrategy_id: kit_pkg\ndataset: records.jsonl\nbudgets: [4]\n"),
+}
+
+
+def _experiment_package(root: Path, cls_body: str) -> Path:
+    pkg = root / "pkg"
+    (pkg / "experiments" / "docs").mkdir(parents=True)
+    (pkg / "experiments" / "doc.md").write_text("One two three four five six seven eight nine ten. " * 5)
+    (pkg / "experiments" / "docs" / "x.txt").write_text("alpha beta gamma delta epsilon zeta eta theta")
+    (pkg / "experiments" / "records.jsonl").write_text('{"text": "first record text with words"}\n'
+                                                         '{"text": "second record with more words in it"}\n')
+    entries = [rel for rel, _ in EXPERIMENT_FORMS.values()]
+    for rel, text in EXPERIMENT_FORMS.values():
+        (pkg / rel).write_text(text, encoding="utf-8")
+    inline = "  - name: inline\n    input: experiments/doc.md\n    budgets: [7]\n    query: seven\n"
+    (pkg / "strategy_package.yaml").write_text(
+        'package_format_version: "1.0"\nstrategy_id: kit_pkg\nstrategy_class_name: KitPkg\nstrategy_module: s\n'
+        'display_name: Kit\nversion: "1"\nauthors: [A]\ndescription: D\ndefault_experiments:\n'
+        + "".join(f"  - {e}\n" for e in entries) + inline, encoding="utf-8")
+    (pkg / "s.py").write_text(textwrap.dedent(f"""
+        from compact_memory.compression import CompressedMemory, CompressionStrategy, CompressionTrace
+        from compact_memory.tokenizers import head
+
+        class KitPkg(CompressionStrategy):
+            id = "kit_pkg"
+
+            def compress(self, text_or_chunks, llm_token_budget, **kwargs):
+                job = self.begin(text_or_chunks, llm_token_budget, kwargs)
+                tok, text, budget = job.tokenizer, job.text, job.budget
+        {textwrap.indent(cls_body, '        ')}
+        """), encoding="utf-8")
+    return pkg
+
+
+def test_check_experiments_reads_every_form_and_calls_the_strategy_directly(tmp_path: Path) -> None:
+    from compact_memory.package import read_package
+    from compact_memory.plugins.loader import load_package
+    from compact_memory.testing import check_experiments
+
+    good = _experiment_package(tmp_path / "good", "return job.result(head(tok, text, budget))")
+    runs = check_experiments(load_package(read_package(good)), good)
+    assert runs == 2 + 1 + 2 + 1  # file (2 budgets), directory (1 doc), JSONL (2 records), inline
+    # A strategy that ignores the budget fails its own experiments (the runtime would have cut it).
+    greedy = _experiment_package(tmp_path / "greedy", "return job.result(text)")
+    with pytest.raises(StrategyCheckError, match=r"experiment 'a'.*document 'doc.md'.*over the budget"):
+        check_experiments(load_package(read_package(greedy)), greedy)
