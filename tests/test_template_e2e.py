@@ -78,6 +78,25 @@ def test_the_generated_package_passes_its_own_tests(
     assert "test_strategy_contract[budget_kept[words]]" in result.stdout or " passed" in result.stdout
 
 
+def test_a_strategy_that_ignores_the_budget_fails_its_own_tests(
+    generated: dict[tuple[str, str], Path], home_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The generated tests call the strategy itself, so the runtime's budget cut cannot hide the bug."""
+    import shutil
+
+    root = tmp_path / "greedy"
+    shutil.copytree(generated["plain", "cli"], root)
+    strategy = root / "strategy.py"
+    source = strategy.read_text(encoding="utf-8")
+    strategy.write_text(source.replace("        if job.fits():\n            return job.unchanged()",
+                                       "        return job.unchanged()"), encoding="utf-8")
+    result = _pytest(root, sys.executable, home_env)
+    assert result.returncode == 1
+    failed = {line.split("::", 1)[1].split(" ")[0] for line in result.stdout.splitlines() if line.startswith("FAILED")}
+    assert "test_default_experiments_keep_their_budgets" in failed
+    assert "test_strategy_contract[budget_kept[words]]" in failed
+
+
 def _validator_registered() -> bool:
     result = run_cli("dev", "validate-strategy-package", "--help")
     return result.returncode == 0

@@ -102,6 +102,25 @@ def test_non_utf8_module(tmp_path: Path) -> None:
     assert [f.code for f in report.all_findings()] == ["CM401"]
 
 
+GOOD_CLASS = ("from compact_memory.compression import CompressionStrategy\n\n\n"
+              'class Demo(CompressionStrategy):\n    id = "demo"\n\n' + COMPRESS)
+
+
+@pytest.mark.parametrize(("module", "words"), [
+    ("import os\nfrom __future__ import annotations\n" + GOOD_CLASS, "from __future__ imports must occur"),
+    ("return 1\n" + GOOD_CLASS, "'return' outside function"),
+    ("def f(a, a):\n    pass\n" + GOOD_CLASS, "duplicate argument"),
+    ("nonlocal x\n" + GOOD_CLASS, "nonlocal declaration not allowed at module level"),
+    ("await something()\n" + GOOD_CLASS, "'await' outside function"),
+], ids=["late-future", "return", "duplicate-arg", "nonlocal", "await"])
+def test_every_compile_time_error_is_found_without_running_code(tmp_path: Path, module: str, words: str) -> None:
+    """What ast.parse accepts but the compiler refuses, the fast hook reports (the import would fail)."""
+    pkg = write_package(tmp_path / "pkg", module=module)
+    findings = validate([str(pkg)], cwd=tmp_path).all_findings()
+    assert [f.code for f in findings] == ["CM401"]
+    assert words in findings[0].message and findings[0].line is not None
+
+
 def test_nothing_is_executed(tmp_path: Path) -> None:
     marker = tmp_path / "ran"
     module = (f"open({str(marker)!r}, 'w').close()\n"

@@ -21,7 +21,7 @@ from typing import Any
 
 from compact_memory import __version__
 
-FORMAT = 1
+FORMAT = 2  # bumped whenever the checks whose findings are cached change
 NO_CACHE_ENV = "COMPACT_MEMORY_NO_CACHE"
 _state: dict[str, Any] = {"enabled": True}
 

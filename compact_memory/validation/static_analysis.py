@@ -93,7 +93,11 @@ class Analyzer:
                     found.add("CM401", f"the module is larger than {_MAX_SOURCE_BYTES:,} bytes; not analysed")
                 return None
             source = file.read_bytes()
-            return ast.parse(source, filename=str(file)), source
+            tree = ast.parse(source, filename=str(file))
+            # The compiler finds what the parser lets through (a misplaced `from __future__` import,
+            # `return` outside a function, a repeated argument name); compiling runs nothing.
+            compile(tree, str(file), "exec", dont_inherit=True)
+            return tree, source
         except SyntaxError as exc:
             if report:
                 at = (exc.lineno, exc.offset or 1) if exc.lineno else None
