@@ -50,6 +50,8 @@ CODES: dict[str, Code] = {
                   "quotes the key's description."),
     "CM206": Code(ERROR, "invalid requirement or version specifier", 'Write a PEP 508 requirement such as '
                   '"numpy>=1.24" or a PEP 440 specifier such as ">=0.1,<0.2".'),
+    "CM207": Code(ERROR, "strategy id of a built-in", "Choose another strategy_id, or set overrides_builtin: "
+                  "true to replace the built-in strategy with this one."),
     # Files
     "CM301": Code(ERROR, "strategy module not found", "Create the module file or fix strategy_module "
                   "(a dotted name without .py, e.g. `strategy` for strategy.py)."),

@@ -139,6 +139,11 @@ def active_candidate(strategy_id: str) -> Candidate:
         )
     for c in group:
         if c.status == "active":
+            if c.source == BUILTIN:
+                for other in group:
+                    if other.is_plugin and other.status == "shadowed":
+                        console.warn(f"{other.describe()} also has the id {strategy_id!r}; the built-in is used "
+                                     "(a plugin replaces a built-in only with overrides_builtin: true)")
             return c
     best = group[0]
     if best.status == "disabled":

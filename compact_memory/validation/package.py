@@ -96,6 +96,7 @@ def check_static(pkg: StrategyPackage) -> None:
         return
     assert pkg.doc is not None
     schema_check.check(pkg.doc.data, pkg.doc, "strategy_package", pkg.on())
+    _check_builtin_id(pkg)
     files_check.check(pkg)
     distribution_check.check(pkg)
     static_check.check(pkg)
@@ -141,3 +142,13 @@ def _owners(path: Path) -> list[Path]:
             return [parent]
     return []
 
+
+def _check_builtin_id(pkg: StrategyPackage) -> None:
+    """A plugin with a built-in's id is never used unless it says it replaces the built-in."""
+    from compact_memory.strategies import BUILTINS
+
+    sid = pkg.strategy_id
+    if sid in {spec.id for spec in BUILTINS} and not pkg.overrides_builtin:
+        pkg.on().add("CM207", f"strategy_id {sid!r} is the id of a built-in strategy, which stays in use",
+                     at=pkg.at("strategy_id"), json_path="$.strategy_id",
+                     hint="choose another id, or set overrides_builtin: true to replace the built-in")
