@@ -415,3 +415,32 @@ def test_validator_and_runner_agree_on_bad_records(tmp_path: Path, line: bytes) 
     checked = run_cli("dev", "validate-strategy-package", str(package), "--format", "json")
     findings = [f for f in json.loads(checked.stdout)["findings"] if f["code"] == "CM504"]
     assert checked.returncode == 1 and findings and findings[0]["line"] == 1, checked.stdout
+
+
+def test_the_plot_shows_quality_for_the_tokens_kept() -> None:
+    """Right panel: one point per variant and budget at its compression ratio, the input size marked."""
+    from compact_memory.commands.run_package_experiment import _prepare
+    from compact_memory.experiments import runner
+    from compact_memory.experiments.package import open_package, select_experiments
+    from compact_memory.experiments.plot import build_figure
+    from compact_memory.plugins.loader import load_package
+
+    package = open_package(SAMPLE)
+    cls = load_package(package)
+    (experiment,) = select_experiments(package, None)
+    run, tokenizer = _prepare(experiment, cls, cls.id, [])
+    runner.run(run.experiment, run.docs, run.variants, tokenizer, run.rows.append)
+    left, right = build_figure([run]).axes
+    assert right.get_xlabel() == "compression ratio (output / input tokens)"
+    budgets = run.experiment.budgets
+    points = {line.get_label(): list(zip(*line.get_data(), strict=True)) for line in right.get_lines()
+              if line.get_linestyle() == "None"}
+    assert set(points) == {v.label for v in run.variants}
+    for variant, xy in points.items():
+        summary = [s for s in run.summary() if s["variant"] == variant and s["compression_ratio"] is not None]
+        assert sorted(x for x, _ in xy) == sorted(s["compression_ratio"] for s in summary)
+    labels = [t.get_text() for t in right.texts]
+    assert sum(label in {str(b) for b in budgets} for label in labels) == sum(len(xy) for xy in points.values())
+    assert any(label.startswith("input: ") and label.endswith(" tokens") for label in labels)
+    assert any(list(line.get_xdata()) == [1.0, 1.0] for line in right.get_lines())
+    assert left.get_xlabel() == "budget (tokens)"

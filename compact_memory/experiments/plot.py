@@ -1,4 +1,17 @@
-"""Quality and compression ratio against budget, one line per strategy variant (extra: plot)."""
+"""What an experiment shows at a glance (extra: plot): quality by budget, and quality for what it costs.
+
+One row per experiment:
+
+- left, quality against budget: one line per strategy variant;
+- right, quality against compression ratio (output over input tokens):
+  one point per variant and budget, labelled with the budget, so the
+  strategy that keeps most per token kept is up and to the left. The
+  input's size is the dashed line at ratio 1.0 (everything kept), labelled
+  with the mean input size in tokens.
+
+(Compression ratio against budget is not drawn: strategies that fill the
+budget all draw the same line.)
+"""
 
 from __future__ import annotations
 
@@ -21,7 +34,12 @@ def require_matplotlib() -> None:
 
 
 def render_png(runs: list[ExperimentRun]) -> bytes:
-    """A PNG with one row per experiment: quality (left) and compression ratio (right) by budget."""
+    buffer = io.BytesIO()
+    build_figure(runs).savefig(buffer, format="png", dpi=100, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def build_figure(runs: list[ExperimentRun]) -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -32,25 +50,26 @@ def render_png(runs: list[ExperimentRun]) -> bytes:
     for (left, right), run in zip(axes, runs, strict=True):
         summary = run.summary()
         key, label = _quality(summary)
+        label = label or "quality (no quality metric measured)"
         for variant in run.variants:
-            lines = [s for s in summary if s["variant"] == variant.label]
+            points = [s for s in summary if s["variant"] == variant.label]
             style = {"marker": "o", "linestyle": "-" if variant.role == "strategy" else "--", "label": variant.label}
             if key is not None:
-                _line(left, lines, key, style)
-            _line(right, lines, "compression_ratio", style)
-        budgets = sorted(run.experiment.budgets)
-        for ax, ylabel in ((left, label or "quality (no quality metric measured)"), (right, "compression ratio")):
-            _budget_axis(ax, budgets)
-            ax.set_ylabel(ylabel)
+                _by_budget(left, points, key, style)
+                _by_ratio(right, points, key, style)
+        _budget_axis(left, sorted(run.experiment.budgets))
+        left.set_ylabel(label)
+        left.set_title(f"{run.experiment.name}: {label} by budget")
+        _input_size(right, summary)
+        right.set_xlabel("compression ratio (output / input tokens)")
+        right.set_ylabel(label)
+        right.set_title(f"{run.experiment.name}: {label} for the tokens kept")
+        for ax in (left, right):
             ax.set_ylim(-0.02, 1.05)
             ax.grid(True, alpha=0.3)
-        left.set_title(f"{run.experiment.name}: {label or 'quality'}")
-        right.set_title(f"{run.experiment.name}: compression ratio (output / input tokens)")
-        if run.variants:
+        if run.variants and key is not None:
             right.legend(loc="lower right", fontsize="small")
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
-    return buffer.getvalue()
+    return figure
 
 
 def _quality(summary: list[dict[str, Any]]) -> tuple[str | None, str | None]:
@@ -60,10 +79,30 @@ def _quality(summary: list[dict[str, Any]]) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _line(ax: Any, lines: list[dict[str, Any]], key: str, style: dict[str, Any]) -> None:
-    points = [(s["budget"], s[key]) for s in lines if s.get(key) is not None]
-    if points:
-        ax.plot([p[0] for p in points], [p[1] for p in points], **style)
+def _by_budget(ax: Any, points: list[dict[str, Any]], key: str, style: dict[str, Any]) -> None:
+    found = [(s["budget"], s[key]) for s in points if s.get(key) is not None]
+    if found:
+        ax.plot([p[0] for p in found], [p[1] for p in found], **style)
+
+
+def _by_ratio(ax: Any, points: list[dict[str, Any]], key: str, style: dict[str, Any]) -> None:
+    found = [(s["compression_ratio"], s[key], s["budget"]) for s in points
+             if s.get(key) is not None and s.get("compression_ratio") is not None]
+    if not found:
+        return
+    line = ax.plot([p[0] for p in found], [p[1] for p in found], **{**style, "linestyle": "none"})[0]
+    for ratio, quality, budget in found:
+        ax.annotate(str(budget), (ratio, quality), textcoords="offset points", xytext=(4, 3), fontsize="x-small",
+                    color=line.get_color())
+
+
+def _input_size(ax: Any, summary: list[dict[str, Any]]) -> None:
+    ok = [s for s in summary if s.get("documents")]
+    mean_tokens = sum(s["input_tokens"] / s["documents"] for s in ok) / len(ok) if ok else 0
+    ax.axvline(1.0, color="grey", linestyle=":", linewidth=1)
+    ax.annotate(f"input: {mean_tokens:,.0f} tokens", (1.0, 0.98), xycoords=("data", "axes fraction"),
+                rotation=90, ha="right", va="top", fontsize="x-small", color="grey")
+    ax.set_xlim(-0.02, 1.05)
 
 
 def _budget_axis(ax: Any, budgets: list[int]) -> None:
