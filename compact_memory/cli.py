@@ -38,6 +38,7 @@ DEV_COMMANDS = {
         "install_strategy_package", "validate a directory strategy package and copy it into the user plugin directory"),
     "uninstall-strategy-package": (
         "uninstall_strategy_package", "remove a strategy package installed with install-strategy-package"),
+    "inspect-trace": ("inspect_trace", "show a saved compression trace: strategy, sizes, time and every step"),
 }
 # Global options that take a value, so the command name can be found before parsing.
 _VALUE_OPTIONS = ("--disable-plugin",)

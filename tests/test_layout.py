@@ -16,6 +16,9 @@ MAX_LINES = 350
 # Layers that must not look up: the contract, the package model, diagnostics and naming.
 LOW_LEVEL = ("compact_memory.compression", "compact_memory.package", "compact_memory.diagnostics",
              "compact_memory.names", "compact_memory.scaffold", "compact_memory.errors", "compact_memory.io")
+# Import paths kept for strategies written for the original Compact Memory: they re-export compat.
+COMPAT_SHIMS = ("compact_memory.compression.config", "compact_memory.compression.pipeline_strategy",
+                "compact_memory.compression.no_compression")
 NOT_FROM_LOW_LEVEL = ("compact_memory.plugins", "compact_memory.commands", "compact_memory.validation",
                       "compact_memory.experiments", "compact_memory.community", "compact_memory.cli")
 
@@ -90,7 +93,7 @@ def test_no_import_cycles() -> None:
 def test_low_layers_do_not_import_high_ones() -> None:
     bad = []
     for name, targets in graph().items():
-        if name.startswith(LOW_LEVEL):
+        if name.startswith(LOW_LEVEL) and name not in COMPAT_SHIMS:
             bad += [f"{name} -> {t}" for t in targets if t.startswith(NOT_FROM_LOW_LEVEL)]
     assert bad == []
 

@@ -70,13 +70,13 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: s
     source.add_argument("--text", metavar="TEXT", help="the text to compress; '-' reads standard input")
     source.add_argument("--file", metavar="PATH", type=Path, help="a text file to compress")
     source.add_argument("--dir", metavar="DIR", type=Path, help="compress every file in DIR matching --pattern")
-    parser.add_argument("--pattern", action="append", metavar="GLOB",
+    parser.add_argument("--pattern", "-p", action="append", metavar="GLOB",
                         help=f"with --dir: file names to compress (default {DEFAULT_PATTERN}); repeatable")
     parser.add_argument("--recursive", "-r", action="store_true", help="with --dir: descend into subdirectories")
     parser.add_argument("--encoding", metavar="NAME",
                         help="encoding of --file, --dir files and standard input (default utf-8)")
     parser.add_argument("--budget", type=_budget, required=True, help="maximum tokens in the output (>= 0)")
-    parser.add_argument("--strategy", default="extractive",
+    parser.add_argument("--strategy", "-s", default="extractive",
                         help="strategy id (default: extractive); see `compact-memory dev list-strategies`")
     parser.add_argument("--tokenizer", default=None,
                         help="words (default), cl100k_base, o200k_base or a tokenizer.json path")
@@ -92,6 +92,8 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: s
     output.add_argument("--json", action="store_true",
                         help="print input, output, text, stats and trace as one JSON document on stdout")
     output.add_argument("--force", action="store_true", help="replace existing output files (atomically)")
+    output.add_argument("--verbose-stats", action="store_true",
+                        help="print input and output token counts and the compression ratio on stderr")
     parser.set_defaults(handler=run)
 
 
@@ -112,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         text=args.text, file=args.file, directory=args.dir, patterns=args.pattern, recursive=args.recursive,
         encoding=args.encoding, budget=args.budget, strategy=args.strategy, tokenizer=args.tokenizer,
         query=args.query, raw_params=args.param, output=args.output, output_dir=args.output_dir,
-        output_trace=args.output_trace, as_json=args.json, force=args.force,
+        output_trace=args.output_trace, as_json=args.json, force=args.force, verbose_stats=args.verbose_stats,
     )
 
 
@@ -134,6 +136,7 @@ def compress_command(
     output_trace: Path | None = None,
     as_json: bool = False,
     force: bool = False,
+    verbose_stats: bool = False,
 ) -> int:
     from compact_memory import io
     from compact_memory.factory import make_strategy, parse_param_items
@@ -155,8 +158,11 @@ def compress_command(
         # Only --json and --output-trace report the input's token count, which
         # costs a pass over the whole input.
         memory, trace = compress(content, budget, instance, tokenizer=tok, query=query,
-                                 count_input=as_json or output_trace is not None)
-        return Outcome(label, text=memory.text, trace=trace, stats=_stats(strategy, budget, trace))
+                                 count_input=as_json or verbose_stats or output_trace is not None)
+        outcome = Outcome(label, text=memory.text, trace=trace, stats=_stats(strategy, budget, trace))
+        if verbose_stats:
+            _print_stats(outcome)
+        return outcome
 
     if directory is None:
         return _compress_single(text, file, codec, output_file, output_trace, compress_one, as_json=as_json,
@@ -394,6 +400,13 @@ def _stats(strategy: str, budget: int, trace: CompressionTrace) -> dict[str, Any
         "compression_ratio": round(out_tokens / in_tokens, 4) if in_tokens and out_tokens is not None else None,
         "processing_ms": trace.processing_ms,
     }
+
+
+def _print_stats(outcome: Outcome) -> None:
+    s = outcome.stats
+    ratio = f", ratio {s['compression_ratio']}" if s["compression_ratio"] is not None else ""
+    print(f"{outcome.label}: {s['input_tokens']} -> {s['output_tokens']} tokens{ratio} (budget {s['budget']}, "
+          f"{s['strategy']}, {s['tokenizer']}, {s['processing_ms']} ms)", file=sys.stderr)
 
 
 def _trace_dict(outcome: Outcome) -> dict[str, Any]:

@@ -22,6 +22,8 @@ _LAZY = {
     "get_compression_strategy": "compact_memory.plugins.registry",
     "register_compression_strategy": "compact_memory.plugins.registry",
     "unregister_compression_strategy": "compact_memory.plugins.registry",
+    "get_strategy_metadata": "compact_memory.plugins.registry",
+    "all_strategy_metadata": "compact_memory.plugins.registry",
     "compress": "compact_memory.runtime",
 }
 

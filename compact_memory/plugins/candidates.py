@@ -44,6 +44,7 @@ class Candidate:
         reason: str = "",
         obj: Any = None,
         package: StrategyPackage | None = None,
+        alias_of: str | None = None,
     ) -> None:
         self.id = id
         self.source = source
@@ -61,6 +62,7 @@ class Candidate:
         self.reason = reason
         self.obj = obj  # the class, for built-ins already imported and registered ones
         self.package = package  # the manifest it was read from (local packages, entry points that ship one)
+        self.alias_of = alias_of  # another name for this built-in (kept from the original Compact Memory)
 
     def __repr__(self) -> str:
         return f"Candidate({self.id!r}, {self.source}, {self.origin!r}, status={self.status!r})"
@@ -77,6 +79,8 @@ class Candidate:
         return f"{SOURCE_LABEL[self.source]} {self.origin}"
 
     def status_text(self) -> str:
+        if self.alias_of and self.status == "active":
+            return f"active (alias of {self.alias_of})"
         if self.status == "error":
             return f"error: {self.error}"
         if self.reason:
@@ -95,4 +99,5 @@ class Candidate:
             "error": self.error,
             "overrides_builtin": self.overrides_builtin,
             "warnings": list(self.warnings),
+            "alias_of": self.alias_of,
         }

@@ -19,7 +19,7 @@ from compact_memory.plugins.settings import ENTRY_POINT_GROUP, PluginSettings
 
 TYPE_CHECKING = False  # typing costs a few ms at startup
 if TYPE_CHECKING:
-    from compact_memory.compression.strategies_abc import CompressionStrategy
+    from compact_memory.plugins.registration import Registration
 
 
 class Discovery:
@@ -28,7 +28,7 @@ class Discovery:
         self.notes: list[str] = []
 
 
-def discover(settings: PluginSettings, registered: list[tuple[type[CompressionStrategy], bool]]) -> Discovery:
+def discover(settings: PluginSettings, registered: list[Registration]) -> Discovery:
     """Built-ins, the ``registered`` classes, local plugin directories and entry points, in that order."""
     found = Discovery()
     found.candidates.extend(_builtins())
@@ -40,21 +40,29 @@ def discover(settings: PluginSettings, registered: list[tuple[type[CompressionSt
 
 def _builtins() -> list[Candidate]:
     from compact_memory import __version__
-    from compact_memory.strategies import BUILTINS
+    from compact_memory.strategies import ALIASES, BUILTINS
 
-    return [
+    found = [
         Candidate(id=spec.id, source=BUILTIN, origin="compact_memory", order=i, display_name=spec.display_name,
                   version=__version__, module=spec.module, attr=spec.class_name)
         for i, spec in enumerate(BUILTINS)
     ]
+    by_id = {c.id: c for c in found}
+    for alias, target in ALIASES.items():
+        spec = by_id[target]
+        found.append(Candidate(id=alias, source=BUILTIN, origin="compact_memory", order=len(found),
+                               display_name=spec.display_name, version=__version__, module=spec.module,
+                               attr=spec.attr, alias_of=target))
+    return found
 
 
-def _registered(registered: list[tuple[type[CompressionStrategy], bool]]) -> list[Candidate]:
+def _registered(registered: list[Registration]) -> list[Candidate]:
     return [
-        Candidate(id=cls.id, source=REGISTERED, origin=f"{cls.__module__}.{cls.__qualname__}", order=i,
-                  display_name=getattr(cls, "display_name", None) or cls.id, version=getattr(cls, "version", None),
-                  overrides_builtin=overrides, obj=cls)
-        for i, (cls, overrides) in enumerate(registered)
+        Candidate(id=r.cls.id, source=REGISTERED, origin=f"{r.cls.__module__}.{r.cls.__qualname__}", order=i,
+                  display_name=r.display_name or getattr(r.cls, "display_name", None) or r.cls.id,
+                  version=r.version or getattr(r.cls, "version", None), overrides_builtin=r.overrides_builtin,
+                  obj=r.cls)
+        for i, r in enumerate(registered)
     ]
 
 

@@ -56,7 +56,7 @@ def load_candidate(candidate: Candidate) -> type[CompressionStrategy]:
     if not (isinstance(obj, type) and issubclass(obj, CompressionStrategy)):
         raise _failure(candidate, f"{candidate.attr} is not a CompressionStrategy subclass")
     class_id = getattr(obj, "id", None)
-    if class_id != candidate.id:
+    if class_id != (candidate.alias_of or candidate.id):
         where = "entry point name" if candidate.source == ENTRY_POINT else "strategy_id"
         raise _failure(candidate, f"class id {class_id!r} does not match the {where} {candidate.id!r}")
     candidate.obj = obj
@@ -64,9 +64,13 @@ def load_candidate(candidate: Candidate) -> type[CompressionStrategy]:
     return obj
 
 
-def _failure(candidate: Candidate, reason: str) -> PluginError:
-    hint = VALIDATE_HINT.format(path=candidate.path) if candidate.path else None
-    if candidate.source == ENTRY_POINT:
+COMPAT_DOCS = "docs/plugins.md, 'Coming from the original Compact Memory'"
+
+
+def _failure(candidate: Candidate, reason: str, hint: str | None = None) -> PluginError:
+    if hint is None:
+        hint = VALIDATE_HINT.format(path=candidate.path) if candidate.path else None
+    if hint is None and candidate.source == ENTRY_POINT:
         dist = candidate.origin.split("==")[0]
         hint = f"reinstall or upgrade {dist}, or disable it with --disable-plugin {candidate.id}"
     return PluginError(f"strategy {candidate.id!r} ({candidate.describe()}) failed to load: {reason}", hint=hint)
@@ -86,7 +90,12 @@ def _guarded_import(candidate: Candidate, module_name: str) -> types.ModuleType:
         raise _failure(candidate, f"syntax error at {where}: {exc.msg}") from None
     except BaseException as exc:
         message = str(exc).splitlines()[0] if str(exc) else ""
-        raise _failure(candidate, f"{type(exc).__name__}: {message}".rstrip(": ")) from None
+        hint = None
+        missing = getattr(exc, "name", None) if isinstance(exc, ImportError) else None
+        if isinstance(missing, str) and missing.split(".")[0] == "compact_memory":
+            hint = (f"the plugin imports {missing}, which this compact-memory does not have: it belongs to the "
+                    f"original Compact Memory and was not carried over (see {COMPAT_DOCS})")
+        raise _failure(candidate, f"{type(exc).__name__}: {message}".rstrip(": "), hint) from None
 
 
 def _local_module_name(package: Path, module: str) -> str:

@@ -6,8 +6,7 @@ import difflib
 from collections import defaultdict
 
 from compact_memory import console
-from compact_memory.errors import StrategyNotFoundError, UsageError
-from compact_memory.names import ID_RULE, is_strategy_id
+from compact_memory.errors import StrategyNotFoundError
 from compact_memory.plugins.candidates import BUILTIN, LOCAL, REGISTERED, Candidate
 from compact_memory.plugins.settings import PluginSettings
 
@@ -15,45 +14,14 @@ TYPE_CHECKING = False  # the contract (dataclasses, typing) loads only when a st
 if TYPE_CHECKING:
     from compact_memory.compression.strategies_abc import CompressionStrategy
 
-_REGISTERED: dict[str, tuple[type[CompressionStrategy], bool]] = {}
+from compact_memory.plugins.registration import (  # noqa: E402  (public names of the registry)
+    register_compression_strategy,
+    registrations,
+    unregister_compression_strategy,
+)
 
-
-def register_compression_strategy(cls: type[CompressionStrategy], *, override_builtin: bool = False) -> None:
-    """Register a strategy class in this process (for apps and notebooks).
-
-    A registered class wins over plugins; replacing a built-in needs
-    ``override_builtin=True``. Registering a second class under one id is an
-    error naming both.
-    """
-    from compact_memory.compression.strategies_abc import CompressionStrategy
-
-    if not (isinstance(cls, type) and issubclass(cls, CompressionStrategy)):
-        raise UsageError(f"{cls!r} is not a CompressionStrategy subclass")
-    sid = getattr(cls, "id", None)
-    if not is_strategy_id(sid):
-        raise UsageError(f"{cls.__qualname__}.id must be a strategy id ({ID_RULE}), got {sid!r}")
-    existing = _REGISTERED.get(sid)
-    if existing is not None and existing[0] is not cls:
-        old = existing[0]
-        raise UsageError(
-            f"strategy id {sid!r} is already registered by {old.__module__}.{old.__qualname__}; "
-            f"cannot also register {cls.__module__}.{cls.__qualname__}"
-        )
-    from compact_memory.strategies import BUILTINS
-
-    if not override_builtin and any(spec.id == sid for spec in BUILTINS):
-        raise UsageError(
-            f"{sid!r} is a built-in strategy", hint="pass override_builtin=True to replace it"
-        )
-    _REGISTERED[sid] = (cls, override_builtin)
-
-
-def unregister_compression_strategy(strategy_id: str) -> None:
-    _REGISTERED.pop(strategy_id, None)
-
-
-def registered_classes() -> list[tuple[type[CompressionStrategy], bool]]:
-    return list(_REGISTERED.values())
+__all__ = ["all_strategy_metadata", "available_strategies", "get_compression_strategy", "get_strategy_metadata",
+           "register_compression_strategy", "resolve_candidates", "unregister_compression_strategy"]
 
 
 def resolve(candidates: list[Candidate], settings: PluginSettings) -> dict[str, list[Candidate]]:
@@ -115,7 +83,7 @@ def resolve_candidates(settings: PluginSettings | None = None) -> tuple[dict[str
     from compact_memory.plugins.discovery import discover
 
     settings = settings or PluginSettings.from_env()
-    found = discover(settings, registered_classes())
+    found = discover(settings, registrations())
     for note in found.notes:
         console.note(note)
     return resolve(found.candidates, settings), found.notes
@@ -171,3 +139,35 @@ def available_strategies() -> list[str]:
     """Ids that have an active strategy (built-in, registered or plugin), sorted."""
     groups, _ = resolve_candidates()
     return [sid for sid, group in groups.items() if any(c.status == "active" for c in group)]
+
+
+def get_strategy_metadata(strategy_id: str) -> dict[str, object] | None:
+    """What the listing knows of the strategy used for ``strategy_id``, or None; no plugin code runs.
+
+    Keys, as in the original Compact Memory and more: ``strategy_id``,
+    ``display_name``, ``version``, ``source`` (built-in, registered, local,
+    entry point), ``origin`` (where it comes from), ``overrides`` (what it
+    replaces: the built-in's description, or None), ``alias_of`` and ``status``.
+    """
+    groups, _ = resolve_candidates()
+    return _metadata(groups.get(strategy_id, []))
+
+
+def all_strategy_metadata() -> dict[str, dict[str, object]]:
+    """:func:`get_strategy_metadata` for every id that has an active strategy, by id."""
+    groups, _ = resolve_candidates()
+    found = {sid: _metadata(group) for sid, group in groups.items()}
+    return {sid: meta for sid, meta in found.items() if meta is not None}
+
+
+def _metadata(group: list[Candidate]) -> dict[str, object] | None:
+    from compact_memory.plugins.candidates import SOURCE_LABEL
+
+    active = next((c for c in group if c.status == "active"), None)
+    if active is None:
+        return None
+    replaced = next((c for c in group if c.source == BUILTIN and c is not active), None)
+    return {"strategy_id": active.id, "display_name": active.display_name, "version": active.version,
+            "source": SOURCE_LABEL[active.source], "origin": active.origin,
+            "overrides": replaced.describe() if replaced is not None else None, "alias_of": active.alias_of,
+            "status": active.status}

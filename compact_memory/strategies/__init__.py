@@ -24,3 +24,12 @@ BUILTINS: tuple[BuiltinSpec, ...] = (
     BuiltinSpec("prune", "compact_memory.strategies.prune", "PruneStrategy", "Prune filler words"),
     BuiltinSpec("pipeline", "compact_memory.strategies.pipeline", "PipelineStrategy", "Pipeline of strategies"),
 )
+
+# Other names for built-ins, kept for strategies and configs written for the original Compact Memory.
+# An alias resolves to its strategy (listed as an alias, not as a second strategy).
+ALIASES: dict[str, str] = {"none": "truncate"}
+
+
+def is_builtin_name(strategy_id: object) -> bool:
+    """Whether ``strategy_id`` is a built-in's id or an alias of one (plugins take it only with overrides_builtin)."""
+    return strategy_id in ALIASES or any(spec.id == strategy_id for spec in BUILTINS)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from compact_memory.errors import TokenizerError
+from compact_memory.tokenizers.hf_style import HuggingFaceStyle
 
 if TYPE_CHECKING:
     import tiktoken
@@ -78,7 +79,7 @@ _SPECS = {
 _EXTEND_TRIES = 4
 
 
-class BPETokenizer:
+class BPETokenizer(HuggingFaceStyle):
     """A tiktoken encoding; special-token text such as ``<|endoftext|>`` counts as plain text."""
 
     def __init__(self, encoding: tiktoken.Encoding) -> None:
@@ -93,6 +94,10 @@ class BPETokenizer:
 
     def decode(self, ids: Iterable[int]) -> str:
         return self._encoding.decode(list(ids))
+
+    def tokenize(self, text: str) -> list[str]:
+        """Each token's text (a token that splits a character shows U+FFFD, as tiktoken does)."""
+        return [self._encoding.decode_single_token_bytes(t).decode("utf-8", "replace") for t in self.encode(text)]
 
     def head(self, text: str, max_tokens: int) -> str:
         """A prefix of ``text`` with at most ``max_tokens`` tokens, cut at a token boundary."""

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from compact_memory.errors import TokenizerError
+from compact_memory.tokenizers.hf_style import HuggingFaceStyle
 
 if TYPE_CHECKING:
     import tokenizers
@@ -17,7 +18,7 @@ INSTALL_HINT = "pip install 'compact-memory[hf]'"
 _FILE_HINT = "pass the path of a Hugging Face tokenizer.json, e.g. hf:models/mine/tokenizer.json"
 
 
-class HFTokenizer:
+class HFTokenizer(HuggingFaceStyle):
     """Counts the tokens of the text itself: special tokens a post-processor adds are left out."""
 
     def __init__(self, name: str, tokenizer: tokenizers.Tokenizer) -> None:
@@ -32,6 +33,9 @@ class HFTokenizer:
 
     def decode(self, ids: Iterable[int]) -> str:
         return self._tokenizer.decode(list(ids), skip_special_tokens=False)
+
+    def tokenize(self, text: str) -> list[str]:
+        return list(self._tokenizer.encode(text, add_special_tokens=False).tokens)
 
     def __repr__(self) -> str:
         return f"HFTokenizer({self.name!r})"

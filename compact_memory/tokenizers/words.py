@@ -8,6 +8,9 @@ token per character, as BPE tokenizers roughly do.
 from __future__ import annotations
 
 import re
+import zlib
+
+from compact_memory.tokenizers.hf_style import HuggingFaceStyle
 
 TOKEN_PATTERN = re.compile(
     r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]"
@@ -16,7 +19,9 @@ TOKEN_PATTERN = re.compile(
 )
 
 
-class WordTokenizer:
+class WordTokenizer(HuggingFaceStyle):
+    """Words and punctuation marks; ids are a stable hash of each token (there is no vocabulary to decode)."""
+
     name = "words"
 
     def count(self, text: str) -> int:
@@ -24,6 +29,12 @@ class WordTokenizer:
 
     def tokens(self, text: str) -> list[str]:
         return TOKEN_PATTERN.findall(text)
+
+    def tokenize(self, text: str) -> list[str]:
+        return self.tokens(text)
+
+    def encode(self, text: str) -> list[int]:
+        return [zlib.crc32(token.encode("utf-8", "surrogatepass")) for token in self.tokens(text)]
 
     def head(self, text: str, max_tokens: int) -> str:
         """The prefix ending after token ``max_tokens``; scans only that far."""

@@ -145,10 +145,10 @@ def _owners(path: Path) -> list[Path]:
 
 def _check_builtin_id(pkg: StrategyPackage) -> None:
     """A plugin with a built-in's id is never used unless it says it replaces the built-in."""
-    from compact_memory.strategies import BUILTINS
+    from compact_memory.strategies import is_builtin_name
 
     sid = pkg.strategy_id
-    if sid in {spec.id for spec in BUILTINS} and not pkg.overrides_builtin:
+    if is_builtin_name(sid) and not pkg.overrides_builtin:
         pkg.on().add("CM207", f"strategy_id {sid!r} is the id of a built-in strategy, which stays in use",
                      at=pkg.at("strategy_id"), json_path="$.strategy_id",
                      hint="choose another id, or set overrides_builtin: true to replace the built-in")

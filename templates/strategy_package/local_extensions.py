@@ -55,10 +55,10 @@ def _pattern(name: str) -> re.Pattern[str]:
 def builtin_ids() -> tuple[str, ...]:
     """The ids of compact-memory's built-in strategies, when compact-memory can be imported here."""
     try:
-        from compact_memory.strategies import BUILTINS
+        from compact_memory.strategies import ALIASES, BUILTINS
     except ImportError:
         return ()
-    return tuple(spec.id for spec in BUILTINS)
+    return (*(spec.id for spec in BUILTINS), *ALIASES)
 
 
 # --- deriving the answers the user did not give ---------------------------------
