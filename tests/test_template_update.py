@@ -270,6 +270,50 @@ def test_update_strategy_package_reports_then_applies(clone: Path, tmp_path: Pat
     assert valid.returncode == 0, valid.stdout + valid.stderr
 
 
+def on_a_terminal(clone: Path, package: Path, answer: bytes) -> tuple[int, str, str]:
+    """The update run with stdin and stderr on a pseudo-terminal, answering cruft's question: (exit, stdout, shown)."""
+    import pty
+    import select
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "compact_memory", "dev", "update-strategy-package", str(package)],
+        stdin=follower, stdout=subprocess.PIPE, stderr=follower, cwd=package.parent,
+        env={**os.environ, "PYTHONPATH": str(clone), "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    os.close(follower)
+    shown, answered = b"", False
+    try:
+        while select.select([leader], [], [], 120)[0]:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the other side closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+            if not answered and b"Apply diff and update?" in shown:
+                os.write(leader, answer)
+                answered = True
+        stdout = process.communicate(timeout=120)[0].decode()
+    finally:
+        os.close(leader)
+    return process.returncode, stdout, shown.decode(errors="replace")
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a POSIX pseudo-terminal")
+def test_on_a_terminal_cruft_asks_before_applying(clone: Path, tmp_path: Path) -> None:
+    package = generate(clone, tmp_path)
+    template_fixes(clone)
+    before = snapshot(package)
+    code, stdout, shown = on_a_terminal(clone, package, b"n\n")  # no: nothing changes
+    assert code == 1 and "Apply diff and update?" in shown and "Traceback" not in shown, shown
+    assert "not updated (declined" in stdout and snapshot(package) == before
+    code, stdout, shown = on_a_terminal(clone, package, b"y\n")
+    assert code == 0, shown
+    assert "updated 3 file(s)" in stdout and "*.log" in (package / ".gitignore").read_text(encoding="utf-8")
+
+
 def test_a_template_commit_that_leaves_the_template_alone_changes_nothing(clone: Path, tmp_path: Path) -> None:
     package = generate(clone, tmp_path)
     (clone / "NOTES.txt").write_text("not the template\n", encoding="utf-8")

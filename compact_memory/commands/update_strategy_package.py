@@ -139,9 +139,10 @@ def _update(root: Path, program: list[str], steps: Plan, doc: dict[str, Any], as
     from compact_memory import console
     from compact_memory.cruft_update import changed, conflicts, run, untracked
     from compact_memory.errors import CompactMemoryError
-    from compact_memory.template_link import shown
+    from compact_memory.template_link import CRUFT_FILE, shown
 
     before = untracked(root)
+    recorded = (root / CRUFT_FILE).read_bytes()
     code, errors = run(program, steps)
     if console.verbose() and errors.strip():
         sys.stderr.write(errors)
@@ -162,9 +163,12 @@ def _update(root: Path, program: list[str], steps: Plan, doc: dict[str, Any], as
             hint="edit them, git add them and commit; `git diff` shows the whole update",
         )
     where = shown(str(root))
-    if not doc["changed"]:
-        line = f"{where}: already up to date with that template; nothing changed"
-    elif skip_update:
+    if (root / CRUFT_FILE).read_bytes() == recorded:
+        # cruft exits 0 when the user answers "n", and when it finds the package already at that template.
+        _finish(doc, "not_updated", as_json, f"{where}: not updated (declined, or already at that template); "
+                                             "the package is unchanged")
+        return 0 if doc["status"] == "current" else 1
+    if skip_update:
         line = f"{where}: recorded as up to date with the template, its other files unchanged; commit .cruft.json"
     elif doc["changed"] != [".cruft.json"]:
         line = (f"{where}: updated {len(doc['changed'])} file(s) from the template: "
@@ -172,7 +176,7 @@ def _update(root: Path, program: list[str], steps: Plan, doc: dict[str, Any], as
                 "then commit")
     else:
         line = f"{where}: the template's changes touch none of the package's files; commit .cruft.json"
-    updated = bool(doc["changed"]) and not skip_update and doc["changed"] != [".cruft.json"]
+    updated = not skip_update and doc["changed"] != [".cruft.json"]
     _finish(doc, "updated" if updated else "up_to_date", as_json, line)
     return 0
 
