@@ -6,7 +6,7 @@ template's directory in it and the commit the wheel was built from (with the
 tag as ``checkout`` when that commit is tagged). Outside a git checkout the
 rule has nothing to go on, so an sdist carries the file its own build wrote
 and a wheel built from the sdist ships that. The rules are the template's
-own (``templates/strategy_package/template_origin.py``).
+own (``templates/strategy_package/strategy_template_origin.py``).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ WHEEL_DATA = Path("compact_memory", "_data")
 
 
 def _template_origin(root: Path) -> ModuleType:
-    path = root / TEMPLATE / "template_origin.py"
-    module = ModuleType("template_origin")
+    path = root / TEMPLATE / "strategy_template_origin.py"
+    module = ModuleType("strategy_template_origin")
     module.__file__ = str(path)
     exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)
     return module

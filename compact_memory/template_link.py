@@ -3,7 +3,7 @@
 ``.cruft.json`` is cruft's own file: the template's post-generation hook
 writes it, ``cruft check/update/diff`` read it. What its ``template`` and
 ``commit`` mean is decided in one place, next to the template
-(``templates/strategy_package/template_origin.py``); this module loads that
+(``templates/strategy_package/strategy_template_origin.py``); this module loads that
 file rather than repeating its rules.
 """
 
@@ -69,10 +69,10 @@ class Template:
 
 @lru_cache(maxsize=1)
 def rules() -> ModuleType:
-    """templates/strategy_package/template_origin.py, loaded without writing bytecode next to it."""
+    """templates/strategy_package/strategy_template_origin.py, loaded without writing bytecode next to it."""
     from compact_memory.resources import data_path
 
-    path = data_path(*TEMPLATE, "template_origin.py")
+    path = data_path(*TEMPLATE, "strategy_template_origin.py")
     module = ModuleType("compact_memory_template_origin")
     module.__file__ = str(path)
     exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)

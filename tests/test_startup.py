@@ -11,7 +11,7 @@ import pytest
 from plugin_factory import installed_dist, local_plugin, strategy_module
 
 HEAVY = ("jsonschema", "cookiecutter", "compact_memory_plugins", "lean_ep_plugin", "tiktoken", "tokenizers",
-         "cruft", "git", "typer", "template_origin")
+         "cruft", "git", "typer", "strategy_template_origin")
 
 PROBE = """
 import json, sys

@@ -536,7 +536,7 @@ def test_the_workflows_template_job_is_valid_once_uncommented(tmp_path: Path, ch
 
 def test_the_template_code_and_the_build_hook_pass_the_linters() -> None:
     # Outside compact_memory/, so test_lint.py does not see them; the template's Jinja files are not Python.
-    files = [str(REPO / TEMPLATE_DIR / "template_origin.py"), str(REPO / "hatch_build.py")]
+    files = [str(REPO / TEMPLATE_DIR / "strategy_template_origin.py"), str(REPO / "hatch_build.py")]
     for tool in (["ruff", "check", "--no-cache"], ["mypy", "--strict", "--no-incremental"]):
         result = subprocess.run([sys.executable, "-m", *tool, *files], cwd=REPO, capture_output=True, text=True,
                                 timeout=600)

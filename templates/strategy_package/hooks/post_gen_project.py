@@ -2,7 +2,7 @@
 
 With it, ``cruft check``, ``cruft update`` and ``cruft diff`` work on the
 package (its README, "Keeping up with the template", says how). What the
-origin is, is decided in template_origin.py next to cookiecutter.json. Like
+origin is, is decided in strategy_template_origin.py next to cookiecutter.json. Like
 every hook here, this one must not import compact_memory, because the
 cookiecutter CLI may run in an environment without it.
 """
@@ -23,7 +23,7 @@ def main() -> int:
         return 0  # cruft is rendering the template (create, update, diff) and writes .cruft.json itself
     sys.dont_write_bytecode = True
     sys.path.insert(0, TEMPLATE_DIR)
-    import template_origin
+    import strategy_template_origin as template_origin
 
     found = template_origin.origin(
         TEMPLATE_DIR, given=COOKIECUTTER.get("_template"), checkout=COOKIECUTTER.get("_checkout")
