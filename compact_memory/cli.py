@@ -27,6 +27,8 @@ DEV_COMMANDS = {
     "list-strategies": ("list_strategies", "list built-in and plugin strategies with their source and status"),
     "create-strategy-package": (
         "create_strategy_package", "generate a new strategy package (tests, pre-commit and CI included)"),
+    "update-strategy-package": (
+        "update_strategy_package", "apply template changes to a generated strategy package (cruft update)"),
     "validate-strategy-package": (
         "validate_strategy_package",
         "check strategy packages: manifest, files, class, experiments (see docs/validator.md)",

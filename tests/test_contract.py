@@ -159,7 +159,7 @@ def test_registering_over_a_builtin_needs_override() -> None:
 @pytest.mark.parametrize("bad", ["Upper", "1abc", "a-b", "", "x" * 65])
 def test_register_rejects_bad_ids(bad: str) -> None:
     cls = type("Bad", (Legacy,), {"id": bad})
-    with pytest.raises(UsageError, match="must be a strategy id"):
+    with pytest.raises(UsageError, match="is not a strategy id"):
         register_compression_strategy(cls)
 
 

@@ -69,10 +69,14 @@ def plugins(user_plugin_dir: Path) -> Path:
 
 
 def bump(package: Path, version: str) -> None:
-    manifest = package / "strategy_package.yaml"
-    text = manifest.read_text(encoding="utf-8")
-    lines = [f'version: "{version}"' if line.startswith("version:") else line for line in text.splitlines()]
-    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    """A new release: the manifest, pyproject.toml and the class say the same version (the validator checks)."""
+    import re
+
+    for name, pattern, line in (("strategy_package.yaml", r"(?m)^version:.*$", f'version: "{version}"'),
+                                ("pyproject.toml", r'(?m)^version = ".*"$', f'version = "{version}"'),
+                                ("strategy.py", r'(?m)^    version = ".*"$', f'    version = "{version}"')):
+        path = package / name
+        path.write_text(re.sub(pattern, line, path.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 def install(*args: str) -> tuple[int, str, str]:
@@ -249,6 +253,9 @@ def test_a_missing_dependency_is_a_warning_not_a_refusal(generated: Path, plugin
     text = manifest.read_text(encoding="utf-8").replace("dependencies: []", 'dependencies: ["cm-no-such-dist>=1"]')
     manifest.write_text(text, encoding="utf-8")
     (generated / "requirements.txt").write_text("cm-no-such-dist>=1\n", encoding="utf-8")
+    pyproject = generated / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8").replace('dependencies = ["', 'dependencies = ["cm-no-such-dist>=1", "')
+    pyproject.write_text(text, encoding="utf-8")
     code, _, err = install(str(generated))
     assert code == 0, err
     assert "warning CM601" in err and "cm-no-such-dist" in err
@@ -257,7 +264,8 @@ def test_a_missing_dependency_is_a_warning_not_a_refusal(generated: Path, plugin
 def test_install_never_runs_package_code(generated: Path, plugins: Path, tmp_path: Path) -> None:
     sentinel = tmp_path / "ran"
     module = generated / "strategy.py"
-    module.write_text(f"open({str(sentinel)!r}, 'w').close()\n" + module.read_text(encoding="utf-8"),
+    # After the module's `from __future__` import: before it, the module would not even compile (CM401).
+    module.write_text(module.read_text(encoding="utf-8") + f"\nopen({str(sentinel)!r}, 'w').close()\n",
                       encoding="utf-8")
     init = generated / "__init__.py"
     init.write_text(f"open({str(sentinel)!r}, 'w').close()\n", encoding="utf-8")

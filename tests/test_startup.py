@@ -1,4 +1,4 @@
-"""The runtime stays lean: no jsonschema, cookiecutter or plugin code on the fast paths."""
+"""The runtime stays lean: no jsonschema, cookiecutter, cruft or plugin code on the fast paths."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from plugin_factory import installed_dist, local_plugin, strategy_module
 
-HEAVY = ("jsonschema", "cookiecutter", "compact_memory_plugins", "lean_ep_plugin", "tiktoken", "tokenizers")
+HEAVY = ("jsonschema", "cookiecutter", "compact_memory_plugins", "lean_ep_plugin", "tiktoken", "tokenizers",
+         "cruft", "git", "typer", "strategy_template_origin")
 
 PROBE = """
 import json, sys

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from validate_helpers import write_package
 
+from compact_memory.validation import cache
 from compact_memory.validation.package import validate
 
 COMPRESS = (
@@ -145,7 +146,8 @@ def test_cache_is_used_and_invalidated_by_any_module_read(tmp_path: Path) -> Non
     assert run_codes(pkg) == []
     from platformdirs import user_cache_dir
 
-    assert list(Path(user_cache_dir("compact_memory")).glob("validate/v1/*.json")), "the result was cached"
+    cached = Path(user_cache_dir("compact_memory")).glob(f"validate/v{cache.FORMAT}/*.json")
+    assert list(cached), "the result was cached"
     # A change in a module that was only imported invalidates the entry.
     (pkg / "base.py").write_text(base.replace("class Base(CompressionStrategy)", "class Base(object)"))
     assert run_codes(pkg) == ["CM403"]

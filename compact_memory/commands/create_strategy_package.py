@@ -4,7 +4,9 @@ Runs ``templates/strategy_package`` through cookiecutter's API without
 prompts. Names are checked before anything is written; the package is
 generated in a temporary directory next to the target and renamed into
 place, so a failure leaves nothing behind; cookiecutter's replay and cache
-go to a temporary directory, never into the user's home.
+go to a temporary directory, never into the user's home. The template's
+post-generation hook records where the template came from in ``.cruft.json``
+(see ``dev update-strategy-package``).
 """
 
 from __future__ import annotations
@@ -169,12 +171,15 @@ def _print_next_steps(names: PackageNames, target: Path) -> None:
         "\n"
         "Next steps:\n"
         f"  cd {shown}\n"
+        "  git init && git add -A && git commit -m 'Generated from the compact-memory template'\n"
         "  edit strategy.py (compress) and README.md\n"
         '  pip install -e ".[test]" && pytest\n'
         "  compact-memory dev validate-strategy-package . --strict --import-check require\n"
-        "  git init && pre-commit install      # validation on every commit\n"
+        "  pre-commit install                  # validation on every commit\n"
         f"  compact-memory compress --file notes.md --strategy {names.strategy_id} --budget 200\n"
         "\n"
-        "To use it without installing, put its parent directory on COMPACT_MEMORY_PLUGINS_PATH.",
+        "To use it without installing, put its parent directory on COMPACT_MEMORY_PLUGINS_PATH.\n"
+        "Later, `compact-memory dev update-strategy-package` brings in the template's fixes "
+        "(.cruft.json records the template it came from).",
         file=sys.stderr,
     )

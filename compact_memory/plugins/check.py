@@ -39,6 +39,7 @@ def _check_one(candidate: Candidate, timeout: float) -> dict[str, Any]:
         "module": candidate.module,
         "attr": candidate.attr,
         "path": str(candidate.path) if candidate.path else None,
+        "alias_of": candidate.alias_of,
     }
     outcome = run_isolated("compact_memory.plugins.check", spec, timeout)
     if outcome.get("timeout"):
@@ -112,6 +113,7 @@ def _child(spec_json: str, result_path: str) -> None:
         module=spec["module"],
         attr=spec["attr"],
         path=Path(spec["path"]) if spec["path"] else None,
+        alias_of=spec.get("alias_of"),
     )
     try:
         cls = load_candidate(candidate)

@@ -45,10 +45,16 @@ TRUE = ("true", "yes", "y", "1", "on")
 
 
 def _pattern(name: str) -> re.Pattern[str]:
+    """A naming pattern from the manifest schema: the repository's or the wheel's, else installed compact-memory's."""
     try:
         schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise RuntimeError(f"the package template needs {SCHEMA}: {exc}") from None
+    except (OSError, ValueError):
+        try:  # a copy of the template directory alone: the schema of the installed compact-memory
+            from compact_memory.resources import schema_path
+
+            schema = json.loads(schema_path().read_text(encoding="utf-8"))
+        except (ImportError, OSError, ValueError) as exc:
+            raise RuntimeError(f"the package template needs {SCHEMA} or compact-memory installed: {exc}") from None
     return re.compile(schema["$defs"][name]["pattern"])
 
 
@@ -105,10 +111,12 @@ def derive(package_name: str, **given: str | None) -> dict[str, str]:
 
 
 class NamingExtension(Extension):  # type: ignore[misc]
-    """The derivations above as Jinja filters, for cookiecutter.json."""
+    """The derivations above as Jinja filters, for cookiecutter.json; where this file is, for the hook."""
 
     def __init__(self, environment: object) -> None:
         super().__init__(environment)
+        # cruft renders without cookiecutter's _repo_dir: the hook finds these rules through this instead.
+        environment.globals["naming_rules_dir"] = lambda: str(Path(__file__).resolve().parent)  # type: ignore[attr-defined]
         environment.filters.update(  # type: ignore[attr-defined]
             strategy_id_of=derive_strategy_id,
             class_name_of=derive_class_name,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-sys.path.insert(0, {{ cookiecutter._repo_dir | tojson }})
+sys.path.insert(0, {{ naming_rules_dir() | tojson }})
 
 from local_extensions import problems  # noqa: E402
 
