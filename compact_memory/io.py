@@ -90,6 +90,9 @@ def decode(raw: bytes, encoding: str, source: str) -> str:
             f"{source}: not valid {codec}: byte 0x{raw[offset]:02x} at offset {offset} (line {line})",
             hint="pass --encoding with the file's encoding, e.g. --encoding latin-1",
         ) from None
+    except (UnicodeError, ValueError) as exc:  # codecs such as punycode raise their own errors
+        raise InputError(f"{source}: not valid {codec}: {str(exc).splitlines()[0] if str(exc) else exc}",
+                         hint="pass --encoding with the file's encoding, e.g. --encoding utf-8") from None
     if "\0" in text:
         raise _binary(source, raw.index(b"\0") if b"\0" in raw else text.index("\0"))
     return text
@@ -102,15 +105,28 @@ def _binary(source: str, offset: int) -> InputError:
     )
 
 
+# Inputs are read whole; past this a file is refused rather than exhausting memory.
+MAX_INPUT_BYTES = 1 << 30
+
+
 def read_text_file(path: Path, encoding: str = DEFAULT_ENCODING) -> str:
-    """The decoded contents of a regular file, or one clear :class:`InputError`."""
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory, not a file", hint="use --dir to compress the files in a directory")
+    """The decoded contents of a regular file, or one clear :class:`InputError`.
+
+    A named pipe, a device such as /dev/zero or a directory is refused before
+    anything is read, so nothing can make the read block or run forever.
+    """
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path, MAX_INPUT_BYTES)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except OSError as exc:
+        if exc.errno == errno.EINVAL and os.path.isdir(path):
+            raise InputError(f"{path}: is a directory, not a file",
+                             hint="use --dir to compress the files in a directory") from None
+        if exc.errno == errno.EFBIG:
+            raise InputError(f"{path}: {exc.strerror}", hint="split the input into smaller files") from None
+        if exc.errno == errno.EINVAL:
+            raise InputError(f"{path}: is {exc.strerror}", hint="give a regular text file") from None
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     return decode(raw, encoding, str(path))
 
@@ -168,15 +184,14 @@ def refuse_clobbering(outputs: Sequence[Path], inputs: Sequence[Path], force: bo
         if resolved in seen:
             raise UsageError(f"{seen[resolved]} and {out} are the same output file")
         seen[resolved] = out
-        if out.is_dir():
-            raise CompactMemoryError(f"{out}: is a directory; cannot write an output file there")
+        refuse_special(out)
     input_files = {p.resolve() for p in inputs}
     input_ids = {ident for ident in map(_file_id, inputs) if ident is not None}
     for out in outputs:
         if out.resolve() in input_files or _file_id(out) in input_ids:
             raise CompactMemoryError(f"{out} is an input file; refusing to overwrite it",
                                      hint="write the output somewhere else")
-    existing = [out for out in outputs if out.exists() or out.is_symlink()]
+    existing = [out for out in outputs if os.path.lexists(out)]
     if existing and not force:
         more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
         names = ", ".join(str(p) for p in existing[:3]) + more
@@ -185,6 +200,26 @@ def refuse_clobbering(outputs: Sequence[Path], inputs: Sequence[Path], force: bo
             f"{names} already exist{'' if many else 's'}",
             hint=f"pass --force to replace {'them' if many else 'it'}",
         )
+
+
+def refuse_special(path: Path) -> None:
+    """Refuse, even with --force, to replace what is not a regular file: a link, a pipe, a device, a directory.
+
+    Replacing would turn a FIFO or a device node into a plain file, or cut a
+    symbolic link off from what it points to.
+    """
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise CompactMemoryError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if stat.S_ISLNK(mode):
+        raise CompactMemoryError(f"{path} is a symbolic link; compact-memory replaces only regular files",
+                                 hint="write to the file it points to, or to another name")
+    if not stat.S_ISREG(mode):
+        raise CompactMemoryError(f"{path} is {file_kind(mode)}; compact-memory writes only regular files",
+                                 hint="write to another name (use -o - or no -o for standard output)")
 
 
 def _file_id(path: Path) -> tuple[int, int] | None:
@@ -235,6 +270,7 @@ def _set_mode(tmp: Path, path: Path) -> None:
 
 def _move_into_place(tmp: Path, path: Path, *, overwrite: bool) -> None:
     if overwrite:
+        refuse_special(path)  # again at the last moment: it may have been swapped since the first check
         os.replace(tmp, path)
         return
     try:
