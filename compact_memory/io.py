@@ -184,13 +184,13 @@ def refuse_clobbering(outputs: Sequence[Path], inputs: Sequence[Path], force: bo
         if resolved in seen:
             raise UsageError(f"{seen[resolved]} and {out} are the same output file")
         seen[resolved] = out
-        refuse_special(out)
     input_files = {p.resolve() for p in inputs}
     input_ids = {ident for ident in map(_file_id, inputs) if ident is not None}
     for out in outputs:
         if out.resolve() in input_files or _file_id(out) in input_ids:
             raise CompactMemoryError(f"{out} is an input file; refusing to overwrite it",
                                      hint="write the output somewhere else")
+        refuse_special(out)
     existing = [out for out in outputs if os.path.lexists(out)]
     if existing and not force:
         more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
