@@ -62,7 +62,8 @@ def test_everything_fits_so_everything_is_kept() -> None:
 
 def test_repeated_sentences_are_kept_in_the_best_ranked_document() -> None:
     first = "Rivers flow into the sea. Cats purr loudly.\n\nMountains rise above the clouds."
-    second = "A new sentence opens here.\n\nRivers flow into the   SEA.\n\nMountains rise above the clouds. Last words here."
+    second = ("A new sentence opens here.\n\nRivers flow into the   SEA.\n\n"
+              "Mountains rise above the clouds. Last words here.")
     texts, removed = remove_repeats([first, second], [0, 1])
     assert texts[0] is first
     assert texts[1] == "A new sentence opens here.\n\nLast words here."
