@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from compact_memory.compression.strategies_abc import CompressedMemory, CompressionStrategy
@@ -108,14 +108,19 @@ class CompressedDocument:
     trace: CompressionTrace
 
     def metadata_entry(self) -> dict[str, Any]:
-        """What the adapters store under ``metadata["compact_memory"]``: JSON-serialisable."""
+        """What the adapters store under ``metadata["compact_memory"]``: JSON-serialisable.
+
+        ``trace`` holds the trace's fields (as ``CompressionTrace.to_dict()``
+        does), sharing their values with :attr:`trace` rather than copying
+        them: a deep copy costs more than some strategies spend compressing.
+        """
         return {
             "original_tokens": self.original_tokens,
             "compressed_tokens": self.compressed_tokens,
             "allocated_tokens": self.allocated_tokens,
             "strategy": self.strategy,
             "tokenizer": self.tokenizer,
-            "trace": self.trace.to_dict(),
+            "trace": {f.name: getattr(self.trace, f.name) for f in fields(self.trace)},
         }
 
 

@@ -41,6 +41,7 @@ def remove_repeats(texts: Sequence[str], order: Sequence[int]) -> tuple[list[str
     for i in order:
         text = texts[i]
         units = split_units(text)
+        # What two units share when one repeats the other: their text, up to case and spacing.
         keys = [" ".join(text[u.start:u.end].lower().split()) for u in units]
         drop = {k for k, key in enumerate(keys) if key in seen and len(_WORD.findall(key)) >= MIN_REPEAT_WORDS}
         seen.update(keys)

@@ -236,6 +236,22 @@ def test_bad_options_raise_a_value_error_naming_the_option(options: dict[str, An
         CompactMemoryCompressor(**options)
 
 
+def test_assigning_an_option_is_checked_and_takes_effect() -> None:
+    compressor = CompactMemoryCompressor(budget=400)
+    docs = [Document(page_content=t) for t in documents()]
+    compressor.budget = 100
+    assert sum(get_tokenizer("words").count(d.page_content) for d in compressor.compress_documents(docs, QUERY)) <= 100
+    with pytest.raises(ValueError, match=r"min_tokens: the per-document floor \(24\) is larger than the budget \(5\)"):
+        compressor.budget = 5
+    with pytest.raises(ValueError, match=r"strategy: unknown strategy 'nope'"):
+        compressor.strategy = "nope"
+    assert (compressor.budget, compressor.strategy) == (100, "extractive")  # a refused value is not kept
+    compressor.strategy = "truncate"
+    (first, *_) = compressor.compress_documents(docs, QUERY)
+    assert first.metadata["compact_memory"]["strategy"] == "truncate" and docs[0].page_content.startswith(
+        first.page_content)
+
+
 def test_bad_documents_raise_a_value_error_naming_the_document() -> None:
     compressor = CompactMemoryCompressor(budget=100)
     with pytest.raises(ValueError, match=r"documents\[1\]: expected a langchain_core Document, got str"):

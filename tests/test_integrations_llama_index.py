@@ -181,6 +181,17 @@ def test_bad_options_raise_a_value_error_naming_the_option(options: dict[str, An
         CompactMemoryPostprocessor(**options)
 
 
+def test_assigning_an_option_is_checked_and_takes_effect() -> None:
+    postprocessor = CompactMemoryPostprocessor(budget=100)
+    nodes = [NodeWithScore(node=TextNode(text=t)) for t in documents()]
+    postprocessor.strategy = "truncate"
+    assert {n.node.metadata["compact_memory"]["strategy"] for n in postprocessor.postprocess_nodes(nodes)} == {
+        "truncate"}
+    with pytest.raises(ValueError, match=r"tokenizer: unknown tokenizer 'nope'"):
+        postprocessor.tokenizer = "nope"
+    assert postprocessor.tokenizer is None
+
+
 def test_bad_nodes_raise_a_value_error_naming_the_node() -> None:
     postprocessor = CompactMemoryPostprocessor(budget=100)
     with pytest.raises(ValueError, match=r"nodes\[1\]: expected a NodeWithScore, got TextNode"):

@@ -40,11 +40,12 @@ from compact_memory.context import (
     ContextCompressor,
     ContextError,
 )
+from compact_memory.integrations.options import ContextOptions
 
 __all__ = ["CompactMemoryCompressor", "CompactMemoryRetriever"]
 
 
-class CompactMemoryCompressor(BaseDocumentCompressor):
+class CompactMemoryCompressor(ContextOptions, BaseDocumentCompressor):
     """Compress retrieved documents into one shared token budget with a compact-memory strategy.
 
     Options (all keyword arguments):
@@ -69,8 +70,9 @@ class CompactMemoryCompressor(BaseDocumentCompressor):
     ``compressed_tokens``, ``allocated_tokens``, ``strategy``, ``tokenizer``
     and ``trace`` (the strategy's trace as a dict). An empty list gives an
     empty list; documents with empty text are dropped. A bad option raises a
-    ``ValueError`` naming it when the compressor is created.
-    ``acompress_documents`` runs the same work in an executor thread.
+    ``ValueError`` naming it when the compressor is created or the option
+    assigned. ``acompress_documents`` runs the same work in an executor
+    thread.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
@@ -83,11 +85,6 @@ class CompactMemoryCompressor(BaseDocumentCompressor):
     score_key: str | None = None
 
     _context: ContextCompressor = PrivateAttr()
-
-    def model_post_init(self, context: Any, /) -> None:
-        super().model_post_init(context)
-        self._context = ContextCompressor(self.budget, self.strategy, tokenizer=self.tokenizer, params=self.params,
-                                          min_tokens=self.min_tokens)
 
     def compress_documents(
         self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None

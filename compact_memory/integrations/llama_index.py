@@ -32,11 +32,12 @@ from compact_memory.context import (
     ContextCompressor,
     ContextError,
 )
+from compact_memory.integrations.options import ContextOptions
 
 __all__ = ["CompactMemoryPostprocessor"]
 
 
-class CompactMemoryPostprocessor(BaseNodePostprocessor):
+class CompactMemoryPostprocessor(ContextOptions, BaseNodePostprocessor):
     """Compress retrieved nodes into one shared token budget with a compact-memory strategy.
 
     Options (all keyword arguments):
@@ -63,7 +64,7 @@ class CompactMemoryPostprocessor(BaseNodePostprocessor):
     budget counts node text; metadata LlamaIndex prints into the prompt is
     not counted. An empty list gives an empty list; nodes with empty text
     are dropped. A bad option raises a ``ValueError`` naming it when the
-    postprocessor is created.
+    postprocessor is created or the option assigned.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
@@ -76,11 +77,6 @@ class CompactMemoryPostprocessor(BaseNodePostprocessor):
     use_scores: bool = True
 
     _context: ContextCompressor = PrivateAttr()
-
-    def model_post_init(self, context: Any, /) -> None:
-        super().model_post_init(context)
-        self._context = ContextCompressor(self.budget, self.strategy, tokenizer=self.tokenizer, params=self.params,
-                                          min_tokens=self.min_tokens)
 
     @classmethod
     def class_name(cls) -> str:

@@ -1,0 +1,172 @@
+"""Overhead of the LangChain and LlamaIndex adapters over calling compress() on the same documents; import time.
+
+Usage: python benchmarks/bench_integrations.py [--docs 8] [--kb 4] [--share 0.1] [--strategy extractive]
+                                               [--tokenizer words] [--repeat 7] [--import-repeat 7]
+
+Documents are slices of Python's pydoc topics (``pydoc_data.topics``), the
+size of typical retrieved chunks, with a query; the budget is ``--share`` of
+their tokens. Each adapter compresses them as a pipeline would call it
+(``compress_documents`` on LangChain ``Document`` objects,
+``postprocess_nodes`` on LlamaIndex ``NodeWithScore`` objects). The baseline
+is what a user would write instead: ``compact_memory.compress()`` on each
+document, with the same strategy instance, tokenizer and query, at the share
+of the budget the adapter gave it. Rounds are interleaved; medians are
+compared. Target (issue 13): each adapter at most 1.2x the baseline; exits 1
+when missed. ``compress_context`` without a framework and the ``truncate``
+strategy (whose own work is tiny, so the fixed costs show) are printed too.
+
+Import time: fresh processes, interleaved, medians: ``import
+compact_memory.integrations.langchain`` against importing the langchain-core
+modules it uses (and likewise for LlamaIndex); the difference is what the
+adapter adds. Reported, no target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+from collections.abc import Callable
+
+from common import pydoc_text, seconds
+
+TARGET_RATIO = 1.2
+QUERY = "How does the with statement call __enter__ and __exit__ when an exception is raised?"
+FRAMEWORK_IMPORTS = {
+    "langchain": "import pydantic, langchain_core.callbacks, langchain_core.documents, langchain_core.retrievers",
+    "llama_index": "import llama_index.core.bridge.pydantic, llama_index.core.postprocessor.types, "
+                   "llama_index.core.schema",
+}
+
+
+def documents(count: int, kilobytes: int) -> list[str]:
+    size = kilobytes * 1000
+    text = pydoc_text(count * size)
+    return [text[i * size:(i + 1) * size] for i in range(count)]
+
+
+def overhead(texts: list[str], strategy: str, tokenizer_name: str, share: float, repeat: int) -> dict[str, float]:
+    """Median seconds of each way of compressing ``texts``; "direct" is the baseline."""
+    from langchain_core.documents import Document
+    from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+
+    from compact_memory import compress
+    from compact_memory.context import ContextCompressor
+    from compact_memory.integrations.langchain import CompactMemoryCompressor
+    from compact_memory.integrations.llama_index import CompactMemoryPostprocessor
+    from compact_memory.tokenizers import get_tokenizer
+
+    tok = get_tokenizer(tokenizer_name)
+    budget = int(share * sum(tok.count(t) for t in texts))
+    compressor = CompactMemoryCompressor(budget=budget, strategy=strategy, tokenizer=tok)
+    postprocessor = CompactMemoryPostprocessor(budget=budget, strategy=strategy, tokenizer=tok)
+    core = ContextCompressor(budget, strategy, tokenizer=tok)
+    docs = [Document(page_content=t, metadata={"source": str(i)}) for i, t in enumerate(texts)]
+    nodes = [NodeWithScore(node=TextNode(text=t, id_=str(i)), score=1.0 - i / 100) for i, t in enumerate(texts)]
+    bundle = QueryBundle(QUERY)
+    # The same instance, shares and query the adapters use: only the adapters' own work differs.
+    instance = core.strategy
+    shares = [(c.index, c.allocated_tokens) for c in core.compress(texts, query=QUERY)]
+
+    def direct() -> None:
+        for index, tokens in shares:
+            compress(texts[index], tokens, instance, tokenizer=tok, query=QUERY)
+
+    calls: dict[str, Callable[[], object]] = {
+        "direct": direct,
+        "compress_context": lambda: core.compress(texts, query=QUERY),
+        "langchain": lambda: compressor.compress_documents(docs, QUERY),
+        "llama_index": lambda: postprocessor.postprocess_nodes(nodes, bundle),
+    }
+    kept = compressor.compress_documents(docs, QUERY)
+    assert sum(tok.count(d.page_content) for d in kept) <= budget
+    assert [int(d.metadata["source"]) for d in kept] == [i for i, _ in shares]
+    for call in calls.values():
+        call()  # warm up
+    rounds: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(repeat):
+        for name, call in calls.items():
+            rounds[name].append(seconds(call))
+    return {name: statistics.median(times) for name, times in rounds.items()} | {"budget": budget}
+
+
+def import_times(repeat: int) -> dict[str, float]:
+    """Median wall time of fresh processes importing each framework's modules alone, then the adapter."""
+    commands = {"python -c pass": "pass"}
+    for name, framework in FRAMEWORK_IMPORTS.items():
+        commands[f"{name}: framework modules"] = framework
+        commands[f"{name}: the adapter"] = f"import compact_memory.integrations.{name}"
+    for code in commands.values():  # compile bytecode once, as after pip install
+        subprocess.run([sys.executable, "-c", code], check=True)
+    rounds: dict[str, list[float]] = {label: [] for label in commands}
+    for _ in range(repeat):
+        for label, code in commands.items():
+            rounds[label].append(seconds(lambda code=code: subprocess.run([sys.executable, "-c", code], check=True)))
+    return {label: statistics.median(times) for label, times in rounds.items()}
+
+
+def self_times(code: str) -> dict[str, int]:
+    """Microseconds each module took to import itself (``python -X importtime``), by module name."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,
+                            check=True)
+    times = {}
+    for line in result.stderr.splitlines():
+        if line.startswith("import time:") and "self [us]" not in line:
+            own, _, name = line[len("import time:"):].split("|")
+            times[name.strip()] = int(own)
+    return times
+
+
+def added_import_ms(name: str, repeat: int) -> float:
+    """Import time of the modules the adapter loads beyond its framework's own (median, -X importtime)."""
+    framework = set(self_times(FRAMEWORK_IMPORTS[name]))
+    totals = []
+    for _ in range(repeat):
+        adapter = self_times(f"import compact_memory.integrations.{name}")
+        totals.append(sum(us for module, us in adapter.items() if module not in framework) / 1000)
+    return statistics.median(totals)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=8)
+    parser.add_argument("--kb", type=int, default=4)
+    parser.add_argument("--share", type=float, default=0.1)
+    parser.add_argument("--strategy", default="extractive")
+    parser.add_argument("--tokenizer", default="words")
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--import-repeat", type=int, default=7)
+    args = parser.parse_args(argv)
+
+    texts = documents(args.docs, args.kb)
+    ok = True
+    for strategy in dict.fromkeys([args.strategy, "truncate"]):
+        times = overhead(texts, strategy, args.tokenizer, args.share, args.repeat)
+        base = times["direct"]
+        print(f"{strategy}, {args.tokenizer}: {len(texts)} documents of {args.kb} kB, budget {times['budget']:.0f} "
+              f"tokens ({args.share:.0%}), median of {args.repeat}")
+        for name, label in (("direct", "compress() on each document"), ("compress_context", "compress_context"),
+                            ("langchain", "LangChain compress_documents"),
+                            ("llama_index", "LlamaIndex postprocess_nodes")):
+            print(f"  {label:32} {times[name] * 1000:8.2f} ms  {times[name] / base:5.2f}x")
+        if strategy == args.strategy:
+            for name in ("langchain", "llama_index"):
+                ratio = times[name] / base
+                met = ratio <= TARGET_RATIO
+                ok = ok and met
+                print(f"target: {name} <= {TARGET_RATIO}x compress(): {'met' if met else 'MISSED'} ({ratio:.2f}x)")
+    imports = import_times(args.import_repeat)
+    print(f"import time, fresh processes, median of {args.import_repeat}:")
+    for label, value in imports.items():
+        print(f"  {label:40} {value * 1000:8.1f} ms")
+    for name in FRAMEWORK_IMPORTS:
+        extra = imports[f"{name}: the adapter"] - imports[f"{name}: framework modules"]
+        own = added_import_ms(name, args.import_repeat)
+        print(f"  compact_memory.integrations.{name} adds {own:.1f} ms (modules beyond the framework's, "
+              f"-X importtime; wall-time difference {extra * 1000:+.1f} ms)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
