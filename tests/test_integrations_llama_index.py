@@ -16,7 +16,7 @@ from compact_memory.tokenizers import get_tokenizer
 
 pytest.importorskip("llama_index.core", reason="needs the llama-index extra: pip install 'compact-memory[llama-index]'")
 
-from llama_index.core import VectorStoreIndex
+from llama_index.core import Settings, VectorStoreIndex
 from llama_index.core.bridge.pydantic import Field
 from llama_index.core.embeddings import MockEmbedding
 from llama_index.core.instrumentation import get_dispatcher
@@ -30,6 +30,16 @@ from compact_memory.integrations.llama_index import CompactMemoryPostprocessor
 
 SOURCE = re.compile(r"^source: (doc\d+)\n\n", re.M)
 RULE = "---------------------"
+
+
+@pytest.fixture(autouse=True)
+def offline_tokenizer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """LlamaIndex counts prompt tokens with tiktoken's cl100k_base, which tiktoken downloads unless the copy
+    bundled with llama-index-core matches its cache key (not so in 0.12.31): use compact-memory's, as the docs say."""
+    import llama_index.core
+
+    monkeypatch.setattr(llama_index.core, "global_tokenizer", None)  # restored after the test
+    Settings.tokenizer = get_tokenizer("cl100k_base").encode
 
 
 class PromptRecorder(BaseEventHandler):
