@@ -12,9 +12,12 @@ How the budget is shared, step by step:
 
 1. **Rank.** Documents are ranked by ``scores`` (highest first) when given,
    else by their position (the retriever's order). Ties keep position.
-2. **Repeats.** A sentence (any unit of the ``extractive`` splitter: sentence,
-   list item, heading, line, code block) of at least three words that already
-   appears, up to case and spacing, in a better-ranked document is removed.
+2. **Overlaps.** Documents that share a line of text with another
+   (overlapping chunks of one source, copied boilerplate) are split into
+   sentences (the units of the ``extractive`` splitter: sentence, list item,
+   heading, line, code block), and a sentence of at least three words that
+   a better-ranked one of them holds, up to case and spacing, is removed, so
+   their shares go to what is new in them.
 3. **Shares.** The document ranked *k*-th (from 1, among those with text
    left) weighs *1/k*: the first gets twice the share of the second and
    three times that of the third. The budget is divided in proportion to
@@ -29,6 +32,11 @@ How the budget is shared, step by step:
    ``strategy`` (the query is passed when the strategy accepts one) through
    :func:`compact_memory.compress`, which re-counts the output and cuts it if
    a strategy returned more than asked.
+6. **Repeats.** The outputs are split into sentences the same way, and a
+   sentence of at least three words that a better-ranked output shows is
+   removed: no such sentence appears twice in the result, and none is
+   removed where the context does not still show it
+   (:mod:`compact_memory.context_repeats`).
 
 So the token counts of the returned texts, each counted with ``tokenizer``,
 add up to at most ``budget``. Separators and prompt text that a framework
@@ -56,11 +64,12 @@ from typing import Any
 
 from compact_memory.compression.strategies_abc import CompressedMemory, CompressionStrategy
 from compact_memory.compression.trace import CompressionTrace
-from compact_memory.context_budget import allocate, priority_order, remove_repeats
+from compact_memory.context_budget import allocate, priority_order
+from compact_memory.context_repeats import overlapping, remove_repeats
 from compact_memory.errors import CompactMemoryError, PluginError, UsageError
 from compact_memory.factory import StrategySpec, make_strategy, strategy_id
 from compact_memory.runtime import check_budget, compress
-from compact_memory.tokenizers import Tokenizer, get_tokenizer
+from compact_memory.tokenizers import Tokenizer, get_tokenizer, head
 
 __all__ = [
     "DEFAULT_MIN_TOKENS",
@@ -156,25 +165,38 @@ class ContextCompressor:
         tok, budget = self.tokenizer, self.budget
         order = priority_order(len(texts), scores)
         rank = {i: r for r, i in enumerate(order)}
-        cleaned, removed = remove_repeats(texts, order)
+        cleaned, removed = remove_repeats(texts, order, among=overlapping(texts))
         original = [tok.count(t) for t in texts]
         lengths = [o if c is t else tok.count(c) for o, c, t in zip(original, cleaned, texts, strict=True)]
         lengths = [n if c.strip() else 0 for n, c in zip(lengths, cleaned, strict=True)]
         shares = allocate(lengths, order, budget, self.min_tokens)
         chosen = [i for i in range(len(texts)) if shares[i] > 0]
-        results = self._compress_each([cleaned[i] for i in chosen], [shares[i] for i in chosen],
-                                      query if self._query_ok else None)
+        results = dict(zip(chosen, self._compress_each([cleaned[i] for i in chosen], [shares[i] for i in chosen],
+                                                       query if self._query_ok else None), strict=True))
+        outputs = [results[i][0].text if i in results else "" for i in range(len(texts))]
+        final, removed_after = remove_repeats(outputs, order, among=results.keys())
         kept: list[CompressedDocument] = []
-        for i, (memory, trace) in zip(chosen, results, strict=True):
+        for i in chosen:
+            trace = results[i][1]
+            if final[i] is not outputs[i]:
+                final[i] = self._recount(final[i], shares[i], trace)
             trace.input_summary["tokens"] = lengths[i]
             trace.add_step("context", {"document": i, "rank": rank[i] + 1, "documents": len(texts),
                                        "budget": budget, "allocated": shares[i], "original_tokens": original[i],
-                                       "repeats_removed": removed[i]})
-            if memory.text.strip():
-                kept.append(CompressedDocument(i, memory.text, metadata[i], original[i],
-                                               trace.output_summary["tokens"], shares[i], self.strategy_id,
-                                               tok.name, trace))
+                                       "repeats_removed": removed[i], "repeats_removed_after": removed_after[i]})
+            if final[i].strip():
+                kept.append(CompressedDocument(i, final[i], metadata[i], original[i], trace.output_summary["tokens"],
+                                               shares[i], self.strategy_id, tok.name, trace))
         return kept
+
+    def _recount(self, text: str, share: int, trace: CompressionTrace) -> str:
+        """An output that lost repeats, recounted into its trace (and cut, should joining ever cost tokens)."""
+        tokens = self.tokenizer.count(text)
+        if tokens > share:
+            text = head(self.tokenizer, text, share)
+            tokens = self.tokenizer.count(text)
+        trace.output_summary.update({"tokens": tokens, "chars": len(text)})
+        return text
 
     def _compress_each(self, texts: list[str], budgets: list[int],
                        query: str | None) -> list[tuple[CompressedMemory, CompressionTrace]]:

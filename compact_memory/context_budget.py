@@ -1,21 +1,14 @@
 """How :func:`compact_memory.context.compress_context` shares one budget across documents.
 
-Pure functions on token counts and texts; the rules are documented in
+Pure functions on token counts; the rules are documented in
 :mod:`compact_memory.context` and docs/integrations.md.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from compact_memory.strategies.sentences import split_units
-
-__all__ = ["MIN_REPEAT_WORDS", "allocate", "priority_order", "remove_repeats"]
-
-# Units shorter than this many words ("}", "Yes.", "end") are left in place: repeating them is not redundancy.
-MIN_REPEAT_WORDS = 3
-_WORD = re.compile(r"\w+")
+__all__ = ["allocate", "priority_order"]
 
 
 def priority_order(count: int, scores: Sequence[float] | None) -> list[int]:
@@ -23,59 +16,6 @@ def priority_order(count: int, scores: Sequence[float] | None) -> list[int]:
     if scores is None:
         return list(range(count))
     return sorted(range(count), key=lambda i: (-scores[i], i))
-
-
-def remove_repeats(texts: Sequence[str], order: Sequence[int]) -> tuple[list[str], list[int]]:
-    """Drop units (sentences, list items, lines ...) already present in a better-ranked document.
-
-    Documents are visited in ``order`` (best first); a unit of at least
-    :data:`MIN_REPEAT_WORDS` words whose text, up to case and spacing, was
-    seen in an earlier-visited document is removed. Repeats inside one
-    document are the strategy's business and stay. Returns the new texts (a
-    text without repeats is returned as the same object) and how many units
-    each lost.
-    """
-    seen: set[str] = set()
-    result = list(texts)
-    removed = [0] * len(texts)
-    for i in order:
-        text = texts[i]
-        units = split_units(text)
-        # What two units share when one repeats the other: their text, up to case and spacing.
-        keys = [" ".join(text[u.start:u.end].lower().split()) for u in units]
-        drop = {k for k, key in enumerate(keys) if key in seen and len(_WORD.findall(key)) >= MIN_REPEAT_WORDS}
-        seen.update(keys)
-        if drop:
-            spans = [(u.start, u.end) for u in units]
-            result[i] = _without(text, spans, drop)
-            removed[i] = len(drop)
-    return result, removed
-
-
-def _without(text: str, spans: list[tuple[int, int]], drop: set[int]) -> str:
-    """``text`` without the spans in ``drop``; across a removed stretch the widest original gap is kept.
-
-    The gaps between units are whitespace only, so keeping the one with the
-    most line breaks keeps a paragraph break (or a line break) where there
-    was one.
-    """
-    pieces: list[str] = []
-    gap = ""
-    started = False
-    previous_end = 0
-    for k, (start, end) in enumerate(spans):
-        between = text[previous_end:start] if started else ""
-        if between.count("\n") > gap.count("\n") or (not gap and between):
-            gap = between
-        previous_end = end
-        if k in drop:
-            continue
-        if started:
-            pieces.append(gap)
-        pieces.append(text[start:end])
-        gap = ""
-        started = True
-    return "".join(pieces)
 
 
 def allocate(lengths: Sequence[int], order: Sequence[int], budget: int, floor: int) -> list[int]:

@@ -20,9 +20,11 @@ from compact_memory.context import (
     ContextError,
     compress_context,
 )
-from compact_memory.context_budget import allocate, priority_order, remove_repeats
+from compact_memory.context_budget import allocate, priority_order
+from compact_memory.context_repeats import overlapping, remove_repeats
 from compact_memory.errors import PluginError, UsageError
 from compact_memory.strategies import BUILTINS
+from compact_memory.strategies.sentences import split_units
 from compact_memory.tokenizers import get_tokenizer
 
 TOKENIZERS = ["words", "cl100k_base", "o200k_base"]
@@ -75,6 +77,59 @@ def test_repeated_sentences_are_kept_in_the_best_ranked_document() -> None:
 def test_short_units_are_not_treated_as_repeats() -> None:
     texts, removed = remove_repeats(["Yes.\n\n}\n\nThe end.", "Yes.\n\n}\n\nThe end.\n\nMore words here."], [0, 1])
     assert removed == [0, 0] and texts[1].startswith("Yes.\n\n}\n\nThe end.")
+
+
+def test_documents_overlap_when_they_share_a_line() -> None:
+    shared = "Contact support@example.com if a refund is late."
+    texts = [f"First line here.\n{shared}", "Nothing in common at all.", f"  {shared.upper()}  \nMore text.",
+             "See also:\n}", "See also:\n}"]
+    assert overlapping(texts) == {0, 2}  # short lines ("See also:", "}") do not count
+
+
+POOL = [
+    "Rivers flow into the sea.", "Cats purr when they are content.", "The bridge opens at noon on Sundays.",
+    "Refunds take five to ten business days.", "Mountains rise above the morning clouds.",
+    "Our office is closed on public holidays.", "The ferry leaves from pier nine.", "Tea is served at four o'clock.",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(docs=st.lists(st.lists(st.tuples(st.sampled_from(POOL), st.sampled_from([" ", "\n", "\n\n"])),
+                              min_size=1, max_size=8), min_size=2, max_size=5),
+       budget=st.integers(24, 200), strategy=st.sampled_from(["extractive", "truncate"]))
+def test_no_sentence_appears_twice_in_the_result(docs: list[list[tuple[str, str]]], budget: int,
+                                                  strategy: str) -> None:
+    texts = ["".join(sentence + gap for sentence, gap in doc).strip() for doc in docs]
+    kept = compress_context(texts, budget, strategy)
+    shown: set[str] = set()
+    for k in kept:
+        keys = {" ".join(k.text[u.start:u.end].lower().split()) for u in split_units(k.text)}
+        assert not (keys & shown & {p.lower() for p in POOL}), (k.index, keys & shown)
+        shown |= keys
+    assert sum(get_tokenizer("words").count(k.text) for k in kept) <= budget
+
+
+def test_overlapping_chunks_lose_their_repeats_before_their_shares_are_computed() -> None:
+    first = "Rivers flow into the sea.\nCats purr when they are content.\nThe bridge opens at noon on Sundays."
+    second = "The bridge opens at noon on Sundays.\nRefunds take five to ten business days.\nTea is served at four."
+    kept = compress_context([first, second], 100)
+    assert [k.text for k in kept] == [first, "Refunds take five to ten business days.\nTea is served at four."]
+    step = kept[1].trace.steps[-1]["details"]
+    assert (step["repeats_removed"], step["repeats_removed_after"]) == (1, 0)
+    assert kept[1].original_tokens == get_tokenizer("words").count(second)
+    assert kept[1].trace.input_summary["tokens"] == get_tokenizer("words").count(kept[1].text)
+
+
+def test_a_repeat_wrapped_differently_is_removed_from_the_worse_output() -> None:
+    first = "Rivers flow into the sea. The bridge opens at noon on Sundays. Cats purr."
+    second = "Tea is served at four.\nThe bridge opens at noon\non Sundays.\nMountains rise above the clouds."
+    assert overlapping([first, second]) == set()
+    kept = compress_context([first, second], 100)
+    assert kept[1].text == "Tea is served at four.\nMountains rise above the clouds."
+    step = kept[1].trace.steps[-1]["details"]
+    assert (step["repeats_removed"], step["repeats_removed_after"]) == (0, 1)
+    assert kept[1].compressed_tokens == get_tokenizer("words").count(kept[1].text)
+    assert kept[1].trace.output_summary["tokens"] == kept[1].compressed_tokens
 
 
 # --- compress_context ---------------------------------------------------------
