@@ -1,7 +1,7 @@
 """Overhead of the LangChain and LlamaIndex adapters over calling compress() on the same documents; import time.
 
 Usage: python benchmarks/bench_integrations.py [--docs 8] [--kb 4] [--share 0.1] [--strategy extractive]
-                                               [--tokenizer words] [--repeat 7] [--import-repeat 7]
+                                               [--tokenizer words] [--repeat 21] [--import-repeat 9]
 
 Documents are slices of Python's pydoc topics (``pydoc_data.topics``), the
 size of typical retrieved chunks, with a query; the budget is ``--share`` of
@@ -164,8 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--share", type=float, default=0.1)
     parser.add_argument("--strategy", default="extractive")
     parser.add_argument("--tokenizer", default="words")
-    parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--import-repeat", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=21)
+    parser.add_argument("--import-repeat", type=int, default=9)
     args = parser.parse_args(argv)
 
     texts = documents(args.docs, args.kb)
