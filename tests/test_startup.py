@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from plugin_factory import installed_dist, local_plugin, strategy_module
 
+FRAMEWORKS = ("langchain", "langchain_core", "langchain_classic", "llama_index")
 HEAVY = ("jsonschema", "cookiecutter", "compact_memory_plugins", "lean_ep_plugin", "tiktoken", "tokenizers",
-         "cruft", "git", "typer", "strategy_template_origin")
+         "cruft", "git", "typer", "strategy_template_origin", *FRAMEWORKS)
 
 PROBE = """
 import json, sys
@@ -76,3 +77,47 @@ def test_using_a_plugin_imports_only_that_plugin(plugin_env: dict[str, str]) -> 
     plugin_modules = [m for m in modules if m.startswith("compact_memory_plugins.")]
     assert len([m for m in plugin_modules if m.count(".") == 2]) == 1, plugin_modules
     assert not any(m.startswith("lean_ep_plugin") for m in modules)
+
+
+def every_command() -> list[list[str]]:
+    from compact_memory.cli import COMMANDS, DEV_COMMANDS
+
+    return [[name] for name in COMMANDS] + [["dev", name] for name in DEV_COMMANDS]
+
+
+def every_command_module(command: list[str]) -> str:
+    from compact_memory.cli import COMMANDS, DEV_COMMANDS
+
+    return (DEV_COMMANDS if command[0] == "dev" else COMMANDS)[command[-1]][0]
+
+
+@pytest.mark.parametrize("command", every_command(), ids=" ".join)
+def test_no_command_imports_a_framework(command: list[str], plugin_env: dict[str, str]) -> None:
+    """Building each command's parser imports its module; none of them loads LangChain or LlamaIndex."""
+    modules = loaded_modules([*command, "--help"], plugin_env)
+    assert f"compact_memory.commands.{every_command_module(command)}" in modules
+    frameworks = sorted(m for m in modules if m.split(".")[0] in FRAMEWORKS)
+    assert frameworks == [], f"{command} imported {frameworks}"
+
+
+def test_only_the_integrations_import_a_framework() -> None:
+    """No module outside compact_memory/integrations/ imports a framework, at the top or inside a function."""
+    import ast
+
+    package = Path(__file__).resolve().parents[1] / "compact_memory"
+    offenders = []
+    for path in package.rglob("*.py"):
+        if "integrations" in path.relative_to(package).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            offenders += [f"{path.relative_to(package)}: {n}" for n in names if n.split(".")[0] in FRAMEWORKS]
+    assert offenders == []
+
+
+def test_importing_the_integrations_package_loads_no_framework() -> None:
+    result = subprocess.run([sys.executable, "-c", "import sys, compact_memory.integrations, compact_memory.context; "
+                             "print(sorted(m for m in sys.modules if m.split('.')[0] in " + repr(FRAMEWORKS) + "))"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "[]", result.stderr
