@@ -67,7 +67,8 @@ def documents() -> list[tuple[str, str]]:
     docs.append(("markdown", markdown * 3))
     log = "\n".join(f"2024-01-{d:02d} 12:00:{d:02d} INFO worker {d % 7} handled request {d * 13}" for d in range(1, 29))
     docs.append(("log", (log + "\n\n") * 5))
-    cjk = "".join(f"这是第{i}个句子。" + ("它很重要！" if i % 3 == 0 else "是吗？") for i in range(300))
+    bang, question = "\uff01", "\uff1f"  # fullwidth marks
+    cjk = "".join(f"这是第{i}个句子。" + (f"它很重要{bang}" if i % 3 == 0 else f"是吗{question}") for i in range(300))
     docs.append(("cjk", cjk))
     docs.append(("crlf", "\r\n".join(pydoc[5_000:15_000].split("\n"))))
     turkish = " ".join(f"İstanbul İzmir sentence {i} talks about İnce things. ΣΊΣΥΦΟΣ wrote {i}." for i in range(200))
