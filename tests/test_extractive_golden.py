@@ -73,6 +73,9 @@ def documents() -> list[tuple[str, str]]:
     docs.append(("crlf", "\r\n".join(pydoc[5_000:15_000].split("\n"))))
     turkish = " ".join(f"İstanbul İzmir sentence {i} talks about İnce things. ΣΊΣΥΦΟΣ wrote {i}." for i in range(200))
     docs.append(("case_changes_length", turkish))
+    # Greek capital sigma lowercases by context (final or not); units must not change that at their edges.
+    greek = " ".join(f"ΟΔΟΣ {i} ΚΑΛΟΣ. ΣΟΦΟΣ ΛΟΓΟΣ! Σ ΑΣ ΑΣ. ΒΑΣΗ ΤΗΣ ΝΥΞ 。ΑΣ。ΒΣ ΔΙΑΣ'ΑΣ" for i in range(150))
+    docs.append(("greek_sigma", greek))
     words = pydoc.split()
     docs.append(("no_punctuation", " ".join(rng.choice(words).strip(".!?") for _ in range(3_000))))
     docs.append(("one_long_sentence", " ".join(words[:2_000]).replace(".", ",") + "."))
