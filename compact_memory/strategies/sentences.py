@@ -45,7 +45,7 @@ import re
 from array import array
 from typing import NamedTuple
 
-__all__ = ["MAX_WRAPPED_LINES", "KINDS", "Unit", "Units", "split_sentences", "split_unit_table", "split_units"]
+__all__ = ["KINDS", "MAX_WRAPPED_LINES", "Unit", "Units", "split_sentences", "split_unit_table", "split_units"]
 
 MAX_WRAPPED_LINES = 4
 
