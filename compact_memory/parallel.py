@@ -33,8 +33,10 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import queue
 import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
@@ -123,18 +125,63 @@ class _Pool:
         self.workers: list[_Worker] = []
 
     def run(self, items: Iterator[Any]) -> Iterator[Outcome]:
+        """Yield the outcomes in order while a thread keeps the workers fed.
+
+        The caller may take its time with each outcome (writing a file,
+        fsync and all) without the workers waiting for it: the thread hands
+        out items and collects results meanwhile, up to the window.
+        """
         window = self.jobs * IN_FLIGHT_PER_JOB
+        results: queue.Queue[Any] = queue.Queue(maxsize=window)
+        self.stopping = threading.Event()
+        driver = threading.Thread(target=self._drive_safely, args=(items, results, window),
+                                  name="compact-memory-pool", daemon=True)
+        driver.start()
+        try:
+            while True:
+                try:
+                    got = results.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                if got is _END:
+                    return
+                if isinstance(got, _Crash):
+                    got.reraise()
+                if isinstance(got, BaseException):
+                    raise got
+                yield got
+        finally:
+            self.stopping.set()
+            driver.join()
+
+    def _drive_safely(self, items: Iterator[Any], results: queue.Queue[Any], window: int) -> None:
+        # SIGINT is for the main thread; workers started from here inherit the block and ignore it.
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self._drive(items, results, window)
+        except BaseException as exc:  # handed to the caller's thread, raised there
+            self._put(results, exc)
+
+    def _put(self, results: queue.Queue[Any], value: Any) -> bool:
+        while not self.stopping.is_set():
+            try:
+                results.put(value, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _drive(self, items: Iterator[Any], results: queue.Queue[Any], window: int) -> None:
         done: dict[int, Outcome | _Crash] = {}
         next_in = next_out = 0
         exhausted = False
         self.workers = [self._start() for _ in range(self.jobs)]
-        while True:
+        while not self.stopping.is_set():
             while next_out in done:
                 outcome = done.pop(next_out)
-                if isinstance(outcome, _Crash):
-                    outcome.reraise()
-                else:
-                    yield outcome
+                if not self._put(results, outcome) or isinstance(outcome, _Crash):
+                    return
                 next_out += 1
             for worker in self.workers:
                 if exhausted or next_in - next_out >= window:
@@ -148,12 +195,13 @@ class _Pool:
                     worker.task = next_in
                     next_in += 1
             if exhausted and next_out == next_in:
+                self._put(results, _END)
                 return
             self._wait(done)
 
     def _wait(self, done: dict[int, Outcome | _Crash]) -> None:
         handles: list[Any] = [w.conn for w in self.workers] + [w.process.sentinel for w in self.workers]
-        ready = wait(handles)
+        ready = wait(handles, timeout=0.1)
         for worker in list(self.workers):
             if worker.conn in ready or worker.conn.poll():
                 try:
@@ -200,10 +248,9 @@ class _Pool:
         parent_end, child_end = self.context.Pipe(duplex=True)
         process = self.context.Process(target=_serve, args=(child_end, self.setup, self.payload), daemon=True,
                                        name="compact-memory-worker")
-        # The child starts with SIGINT blocked (the mask survives exec) and ignores it before
-        # unblocking, so a Ctrl-C while it starts up prints no traceback from it.
-        with _sigint_blocked():
-            process.start()
+        # Started from the pool's thread, which blocks SIGINT: the child starts with it blocked (the
+        # mask survives exec) and ignores it before unblocking, so a Ctrl-C prints nothing from it.
+        process.start()
         child_end.close()
         return _Worker(process, parent_end)
 
@@ -240,19 +287,6 @@ def _exit_reason(code: int | None) -> str:
             killed += " (the system may have run out of memory, or something killed it)"
         return killed
     return f"it exited with code {code}"
-
-
-@contextlib.contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    block = getattr(signal, "pthread_sigmask", None)
-    if block is None:
-        yield
-        return
-    previous = block(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        block(signal.SIG_SETMASK, previous)
 
 
 # --- in the worker -------------------------------------------------------------
