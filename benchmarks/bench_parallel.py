@@ -8,8 +8,9 @@ each from a different offset, written to a temporary directory. Every run is
 a fresh process writing a fresh ``--output-dir``; runs are interleaved round
 by round and medians compared:
 
-1. the plain loop, today's code path without the CLI: read each file, call
-   ``compact_memory.compress`` and ``io.atomic_write_text``, one by one;
+1. the plain loop, the code path before ``--jobs`` without the CLI: build the
+   strategy once, then read each file, call ``compact_memory.compress`` and
+   ``io.atomic_write_text``, one by one;
 2. ``compact-memory compress --dir ... --jobs 1``;
 3. ``compact-memory compress --dir ... --jobs 2``, whose peak memory (the sum
    of the resident sets of the command and its workers, sampled every 20 ms)
@@ -49,10 +50,13 @@ PLAIN_LOOP = """
 import sys
 from pathlib import Path
 from compact_memory import compress, io
+from compact_memory.factory import make_strategy
+from compact_memory.tokenizers import get_tokenizer
 source, out, budget, strategy = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 out.mkdir()
+instance, tokenizer = make_strategy(strategy), get_tokenizer(None)  # once, as the command before --jobs did
 for path in sorted(source.iterdir()):
-    memory, _ = compress(io.read_text_file(path), budget, strategy, count_input=False)
+    memory, _ = compress(io.read_text_file(path), budget, instance, tokenizer=tokenizer, count_input=False)
     io.atomic_write_text(out / path.name, memory.text)
 """
 
@@ -118,7 +122,7 @@ def ray_run(corpus: Path, out: Path, budget: int, strategy: str, limit: int | No
     started = time.perf_counter()
     # Two actors take 0.9 CPU each, so reading and writing (0.1 each) can run beside them on 2 CPUs;
     # whole CPUs for the actors leave none for the read tasks and the run waits forever.
-    ds = ray.data.read_binary_files(paths, ray_remote_args={"num_cpus": 0.1})
+    ds = ray.data.read_binary_files(paths, num_cpus=0.1)
     ds = ds.map_batches(CompressBatch, fn_constructor_kwargs={"budget": budget, "strategy": strategy,
                                                               "text_column": "bytes"},
                         compute=ray.data.ActorPoolStrategy(size=2), batch_size=50, num_cpus=0.9)
