@@ -6,8 +6,10 @@ under :func:`compact_memory.batch.compress_many` and
 ``run-package-experiment --jobs``; nothing imports it unless more than one
 job is asked for.
 
-- **Bounded.** At most ``jobs * IN_FLIGHT_PER_JOB`` items are taken from the
-  input and not yet yielded, so memory does not grow with the corpus.
+- **Bounded.** At most ``2 * jobs * IN_FLIGHT_PER_JOB`` items are taken from
+  the input and not yet yielded (one window being worked on or waiting for
+  its turn, one handed over to the caller's thread), so memory does not grow
+  with the corpus.
 - **Ordered.** Outcomes come back in input order whatever order the workers
   finish in.
 - **Per-item failures.** A :class:`~compact_memory.errors.CompactMemoryError`
