@@ -21,6 +21,7 @@ _LAZY = {
     "available_strategies": "compact_memory.compression",
     "register_compression_strategy": "compact_memory.compression",
     "compress": "compact_memory.compression",
+    "compress_many": "compact_memory.batch",
     "get_tokenizer": "compact_memory.tokenizers",
 }
 

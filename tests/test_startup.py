@@ -12,7 +12,10 @@ from plugin_factory import installed_dist, local_plugin, strategy_module
 
 FRAMEWORKS = ("langchain", "langchain_core", "langchain_classic", "llama_index")
 HEAVY = ("jsonschema", "cookiecutter", "compact_memory_plugins", "lean_ep_plugin", "tiktoken", "tokenizers",
-         "cruft", "git", "typer", "strategy_template_origin", *FRAMEWORKS)
+         "cruft", "git", "typer", "strategy_template_origin", *FRAMEWORKS,
+         # worker processes and cluster engines: only --jobs N > 1 and the Ray integration load them
+         "multiprocessing", "concurrent", "ray", "pyarrow", "pandas", "numpy", "compact_memory.parallel",
+         "compact_memory.integrations")
 
 PROBE = """
 import json, sys
@@ -57,13 +60,18 @@ def plugin_env(tmp_path: Path) -> dict[str, str]:
         ["compress", "--text", "some text to compress here", "--budget", "3", "--strategy", "truncate"],
         ["compress", "--text", "some text to compress here", "--budget", "3"],
         ["dev", "list-strategies", "--json"],
+        ["compress", "--dir", "{corpus}", "--budget", "3"],
     ],
-    ids=["import", "version", "compress-truncate", "compress-default", "list-strategies"],
+    ids=["import", "version", "compress-truncate", "compress-default", "list-strategies", "compress-dir"],
 )
-def test_fast_paths_import_nothing_heavy(argv: list[str] | None, plugin_env: dict[str, str]) -> None:
+def test_fast_paths_import_nothing_heavy(argv: list[str] | None, plugin_env: dict[str, str], tmp_path: Path) -> None:
+    if argv is not None and "{corpus}" in argv:
+        (tmp_path / "corpus").mkdir()
+        (tmp_path / "corpus" / "a.txt").write_text("One sentence here. Another one there.", encoding="utf-8")
+        argv = [str(tmp_path / "corpus") if a == "{corpus}" else a for a in argv]
     modules = loaded_modules(argv, plugin_env)
     assert "compact_memory" in modules
-    heavy = sorted(m for m in modules if m.split(".")[0] in HEAVY)
+    heavy = sorted(m for m in modules if m.split(".")[0] in HEAVY or ".".join(m.split(".")[:2]) in HEAVY)
     assert heavy == [], f"{argv} imported {heavy}"
     # Only the command being run is imported, so adding commands never slows the others down.
     commands = sorted(m for m in modules if m.startswith("compact_memory.commands."))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,8 +41,14 @@ safety: every file is written to a temporary file next to it, synced, then
 --json prints {"format_version", "input", "output", "text", "stats", "trace"}
   ({"format_version", "results": [...]} with --dir; a file that failed has
   "error" instead of text, stats and trace). --output-trace writes the trace object (with --dir, a list of
-  {"input", "trace"}). With --dir, a file that cannot be read is reported and
-  skipped, the rest are compressed, and the exit code is 1.
+  {"input", "trace"}). With --dir, a file that cannot be read or compressed is
+  reported and skipped, the rest are compressed, and the exit code is 1.
+
+--jobs N (with --dir): compress on N worker processes (0: one per available
+  core). Outputs, messages and their order are the same as with one job; at
+  most a few files per worker are in flight; a worker that dies fails only
+  the file it was compressing. Plugins are found in the workers exactly as
+  here (same plugin paths and switches). See docs/scaling.md.
 
 exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.
 """
@@ -55,6 +62,16 @@ def _budget(raw: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
     return value
+
+
+def _jobs(raw: str) -> int:
+    from compact_memory.batch import parse_jobs
+
+    try:
+        parse_jobs(raw, option="")
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+    return int(raw)
 
 
 def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
@@ -83,6 +100,8 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: s
     parser.add_argument("--query", default=None, help="prefer content relevant to this question")
     parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                         help="a strategy parameter, typed as the strategy declares it; repeatable, last wins")
+    parser.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
+                        help="with --dir: compress on N processes (default 1; 0: one per available core)")
     output = parser.add_argument_group("output")
     output.add_argument("-o", "--output", metavar="FILE",
                         help="write the compressed text to FILE ('-' is stdout); not with --dir")
@@ -115,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
         encoding=args.encoding, budget=args.budget, strategy=args.strategy, tokenizer=args.tokenizer,
         query=args.query, raw_params=args.param, output=args.output, output_dir=args.output_dir,
         output_trace=args.output_trace, as_json=args.json, force=args.force, verbose_stats=args.verbose_stats,
+        jobs=args.jobs,
     )
 
 
@@ -137,6 +157,7 @@ def compress_command(
     as_json: bool = False,
     force: bool = False,
     verbose_stats: bool = False,
+    jobs: int = 1,
 ) -> int:
     from compact_memory import io
     from compact_memory.factory import make_strategy, parse_param_items
@@ -149,7 +170,10 @@ def compress_command(
         _check_is_file(file)
     if directory is not None:
         _check_is_dir(directory)
-    instance = make_strategy(strategy, parse_param_items(raw_params))
+    elif jobs != 1:
+        raise UsageError("--jobs needs --dir", hint="one text or file is compressed by one process")
+    params = parse_param_items(raw_params)
+    instance = make_strategy(strategy, params)
     tok = get_tokenizer(tokenizer)
 
     def compress_one(label: str, content: str) -> Outcome:
@@ -164,14 +188,34 @@ def compress_command(
             _print_stats(outcome)
         return outcome
 
+    def compress_files(paths: list[Path]) -> Generator[Outcome, None, None]:
+        from compact_memory.batch import TextFile, compress_many
+
+        # One job reuses the instance built above; workers build their own from the class and params.
+        results = compress_many([TextFile(p, codec) for p in paths], budget, instance if jobs == 1 else type(instance),
+                                tokenizer=tok if jobs == 1 else tokenizer, query=query,
+                                params=None if jobs == 1 else params, jobs=jobs, errors="return",
+                                count_input=as_json or verbose_stats or output_trace is not None)
+        with contextlib.closing(results):
+            for path, result in zip(paths, results, strict=True):
+                if result.error is not None:
+                    yield Outcome(str(path), error=str(result.error))
+                else:
+                    memory, trace = result.unwrap()
+                    outcome = Outcome(str(path), text=memory.text, trace=trace, stats=_stats(strategy, budget, trace))
+                    if verbose_stats:
+                        _print_stats(outcome)
+                    yield outcome
+
     if directory is None:
         return _compress_single(text, file, codec, output_file, output_trace, compress_one, as_json=as_json,
                                 force=force)
-    return _compress_directory(directory, patterns or [DEFAULT_PATTERN], recursive, codec, output_dir, output_trace,
-                               compress_one, as_json=as_json, force=force)
+    return _compress_directory(directory, patterns or [DEFAULT_PATTERN], recursive, output_dir, output_trace,
+                               compress_files, as_json=as_json, force=force)
 
 
 CompressOne = Callable[[str, str], Outcome]
+CompressFiles = Callable[[list[Path]], Generator[Outcome, None, None]]
 
 
 def _compress_single(
@@ -211,10 +255,9 @@ def _compress_directory(
     directory: Path,
     patterns: Sequence[str],
     recursive: bool,
-    codec: str,
     output_dir: Path | None,
     output_trace: Path | None,
-    compress_one: CompressOne,
+    compress_files: CompressFiles,
     *,
     as_json: bool,
     force: bool,
@@ -233,7 +276,8 @@ def _compress_directory(
     targets = {rel: (output_dir / rel if output_dir is not None else None) for rel in found}
     planned = [p for p in targets.values() if p is not None] + ([output_trace] if output_trace else [])
     io.refuse_clobbering(planned, [directory / rel for rel in found], force)
-    outcomes = _compress_tree(directory, found, targets, codec, compress_one, as_json=as_json, force=force)
+    outcomes = _compress_tree(directory, found, targets, compress_files, as_json=as_json, force=force,
+                              keep=as_json or output_trace is not None)
     if output_trace is not None:
         traces = [{"input": o.label, "trace": _trace_dict(o)} for o in outcomes if o.error is None]
         io.atomic_write_text(output_trace, stdout.dumps(traces), overwrite=force)
@@ -249,12 +293,13 @@ def _compress_tree(
     directory: Path,
     found: list[Path],
     targets: dict[Path, Path | None],
-    codec: str,
-    compress_one: CompressOne,
+    compress_files: CompressFiles,
     *,
     as_json: bool,
     force: bool,
+    keep: bool,
 ) -> list[Outcome]:
+    """Compress, then write or print, each file in order; ``keep`` the texts and traces (else only failures)."""
     from compact_memory import io
     from compact_memory import output as stdout
 
@@ -262,26 +307,25 @@ def _compress_tree(
     outcomes: list[Outcome] = []
     printed = False
     try:
-        for index, rel in enumerate(found):
-            label = str(directory / rel)
-            progress.show(index, label)
-            try:
-                outcome = compress_one(label, io.read_text_file(directory / rel, codec))
-            except InputError as exc:
-                progress.clear()
-                print(f"error: {exc}", file=sys.stderr)
-                outcomes.append(Outcome(label, error=str(exc)))
-                continue
-            target = targets[rel]
-            if target is not None:
-                _make_dirs(target.parent)
-                io.atomic_write_text(target, outcome.text, overwrite=force)
-                outcome.output = target
-            elif not as_json:
-                progress.clear()
-                stdout.write_text(("\n" if printed else "") + f"==> {label} <==\n" + _with_newline(outcome.text))
-                printed = True
-            outcomes.append(outcome)
+        with contextlib.closing(compress_files([directory / rel for rel in found])) as results:
+            for index, (rel, outcome) in enumerate(zip(found, results, strict=True)):
+                progress.show(index, outcome.label)
+                if outcome.error is not None:
+                    progress.clear()
+                    print(f"error: {outcome.error}", file=sys.stderr)
+                    outcomes.append(outcome)
+                    continue
+                target = targets[rel]
+                if target is not None:
+                    _make_dirs(target.parent)
+                    io.atomic_write_text(target, outcome.text, overwrite=force)
+                    outcome.output = target
+                elif not as_json:
+                    progress.clear()
+                    header = ("\n" if printed else "") + f"==> {outcome.label} <==\n"
+                    stdout.write_text(header + _with_newline(outcome.text))
+                    printed = True
+                outcomes.append(outcome if keep else Outcome(outcome.label))
         progress.show(len(found), "done")
     finally:
         progress.clear()

@@ -30,6 +30,11 @@ output: a summary table per experiment on stdout; a progress line on stderr
   experiment runs, so Ctrl-C leaves the partial results (status
   "interrupted"). Existing files are refused unless --force.
 
+--jobs N runs the measurements on N worker processes (0: one per available
+  core): the same rows in the same order; latency and peak memory are
+  measured inside the worker around each call, so with more jobs than idle
+  cores latencies grow (compare runs made with the same --jobs).
+
 exit codes: 0 success, 1 a run failed (the strategy raised; the other runs go
   on and the error is in the results) or bad input, 2 usage error, 130
   interrupted.
@@ -56,12 +61,26 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: s
     parser.add_argument("--baseline", action="append", default=[], metavar="ID",
                         help="also compare with this strategy id; repeatable")
     parser.add_argument("--force", action="store_true", help="replace existing output files (atomically)")
+    parser.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
+                        help="run on N processes (default 1; 0: one per available core)")
     parser.set_defaults(handler=lambda a: run_package_experiment(
-        a.path, experiment=a.experiment, output=a.output, plot=a.plot, baselines=a.baseline, force=a.force))
+        a.path, experiment=a.experiment, output=a.output, plot=a.plot, baselines=a.baseline, force=a.force,
+        jobs=a.jobs))
+
+
+def _jobs(raw: str) -> int:
+    from compact_memory.batch import parse_jobs
+    from compact_memory.errors import UsageError
+
+    try:
+        return parse_jobs(raw, option="")
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
 
 
 def run_package_experiment(path: Path, *, experiment: str | None = None, output: Path | None = None,
-                           plot: Path | None = None, baselines: Sequence[str] = (), force: bool = False) -> int:
+                           plot: Path | None = None, baselines: Sequence[str] = (), force: bool = False,
+                           jobs: int = 1) -> int:
     from compact_memory import io
     from compact_memory import output as stdout
     from compact_memory.errors import CompactMemoryError
@@ -84,7 +103,7 @@ def run_package_experiment(path: Path, *, experiment: str | None = None, output:
     inputs = list(dict.fromkeys(doc.path for run in runs for doc in run.docs if doc.path is not None))
     io.refuse_clobbering([p for p in (output, plot) if p is not None], inputs, force)
     checkpoint = out.Checkpoint(output, describe(package), runs, force=force)
-    _execute(prepared, checkpoint)
+    _execute(prepared, checkpoint, package.root, jobs)
     checkpoint.write(COMPLETE)
     stdout.write_text("\n".join(table(run) for run in runs))
     if plot is not None:
@@ -134,7 +153,9 @@ def _prepare(exp: Experiment, cls: type[CompressionStrategy], strategy_id: str,
     return ExperimentRun(exp, docs, make_variants(exp, cls), tokenizer.name), tokenizer
 
 
-def _execute(prepared: list[tuple[ExperimentRun, Tokenizer]], checkpoint: Any) -> None:
+def _execute(prepared: list[tuple[ExperimentRun, Tokenizer]], checkpoint: Any, root: Path, jobs: int) -> None:
+    import functools
+
     from compact_memory import io
     from compact_memory.experiments import runner
     from compact_memory.experiments.report import INTERRUPTED
@@ -142,19 +163,27 @@ def _execute(prepared: list[tuple[ExperimentRun, Tokenizer]], checkpoint: Any) -
     total = sum(run.planned for run, _ in prepared)
     progress = io.Progress(total, enabled=sys.stderr is not None and sys.stderr.isatty())
     done = [0]
-    try:
-        for run, tokenizer in prepared:
-            def on_row(row: dict[str, Any], run: ExperimentRun = run) -> None:
-                run.rows.append(row)
-                done[0] += 1
-                if row["status"] != "ok":
-                    progress.clear()
-                    print(f"error: {row['experiment']}: {row['variant']} at budget {row['budget']} on "
-                          f"{row['document']}: {row['error']}", file=sys.stderr)
-                checkpoint.row_done()
 
-            runner.run(run.experiment, run.docs, run.variants, tokenizer, on_row,
-                       on_start=lambda label: progress.show(done[0], label))
+    def on_row(run: ExperimentRun, row: dict[str, Any]) -> None:
+        run.rows.append(row)
+        done[0] += 1
+        if row["status"] != "ok":
+            progress.clear()
+            print(f"error: {row['experiment']}: {row['variant']} at budget {row['budget']} on "
+                  f"{row['document']}: {row['error']}", file=sys.stderr)
+        checkpoint.row_done()
+
+    try:
+        if jobs > 1:
+            from compact_memory.experiments import parallel
+
+            parallel.run_all([(run.experiment, run.docs, run.variants, tok) for run, tok in prepared], root, jobs,
+                             lambda index, row: on_row(prepared[index][0], row),
+                             on_start=lambda label: progress.show(done[0], label))
+        else:
+            for run, tokenizer in prepared:
+                runner.run(run.experiment, run.docs, run.variants, tokenizer, functools.partial(on_row, run),
+                           on_start=lambda label: progress.show(done[0], label))
         progress.show(total, "done")
     except KeyboardInterrupt:
         progress.clear()

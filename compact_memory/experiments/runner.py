@@ -89,7 +89,7 @@ def run(
     rows = []
     input_tokens: dict[int, int] = {}  # counted once a document, not once a run
     for variant in variants:
-        _warm_up(experiment, variant, docs, tokenizer)
+        warm_up(experiment, variant, docs, tokenizer)
         for budget in experiment.budgets:
             for doc in docs:
                 on_start(f"{experiment.name}: {variant.label} @ {budget}: {doc.id}")
@@ -101,19 +101,26 @@ def run(
     return rows
 
 
-def _warm_up(experiment: Experiment, variant: Variant, docs: Sequence[Document], tokenizer: Tokenizer) -> None:
+def warm_up(experiment: Experiment, variant: Variant, docs: Sequence[Document], tokenizer: Tokenizer) -> None:
     """One unmeasured call, so lazy imports and caches do not count against the first document."""
     if docs:
         with contextlib.suppress(Exception, SystemExit):
             _compress(experiment, variant, max(experiment.budgets), docs[0], tokenizer)
 
 
-def measure(experiment: Experiment, variant: Variant, budget: int, doc: Document,
-            tokenizer: Tokenizer, input_tokens: int | None = None) -> dict[str, Any]:
+def new_row(experiment: Experiment, variant: Variant, budget: int, doc: Document) -> dict[str, Any]:
+    """A row for one run, before it is measured."""
     row: dict[str, Any] = dict.fromkeys(ROW_FIELDS)
     row.update(experiment=experiment.name, variant=variant.label, strategy=variant.strategy_id, role=variant.role,
                params=variant.params, budget=budget, document=doc.id, status="ok",
                input_bytes=doc.size_bytes)
+    return row
+
+
+def measure(experiment: Experiment, variant: Variant, budget: int, doc: Document,
+            tokenizer: Tokenizer, input_tokens: int | None = None) -> dict[str, Any]:
+    """One run, measured in this process: timings are this process's own wall time for each call."""
+    row = new_row(experiment, variant, budget, doc)
     wanted = set(experiment.metrics)
     try:
         if "peak_memory" in wanted:

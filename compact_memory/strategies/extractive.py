@@ -42,9 +42,10 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
+from array import array
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import chain, pairwise
 from typing import Any
 
 from compact_memory.compression.strategies_abc import (
@@ -56,7 +57,7 @@ from compact_memory.compression.strategies_abc import (
 )
 from compact_memory.compression.trace import CompressionTrace
 from compact_memory.errors import UsageError
-from compact_memory.strategies.sentences import Unit, split_units
+from compact_memory.strategies.sentences import KINDS, Units, split_unit_table
 from compact_memory.tokenizers import Tokenizer, get_tokenizer, head
 from compact_memory.tokenizers.words import TOKEN_PATTERN
 
@@ -91,16 +92,26 @@ _LAZY_TOLERANCE = 0.95  # take a unit whose fresh score is at least this share o
 _RESCORE_LIMIT = 4  # re-queues allowed per candidate, on average, before the order is frozen
 _MAX_TOP_UP_MISSES = 1000  # units measured in vain while topping up the budget after the greedy pass
 _JOIN_WINDOW = 64  # characters of each selected neighbour counted with a candidate
+_ORDER_PREFIX = 8192  # at least this many units (and 1/32 of them) are ranked without sorting all
 
 
 @dataclass
 class _Doc:
-    units: list[Unit]
-    terms: list[list[int]]  # distinct content-term ids of each unit, in order of first appearance
-    sizes: list[int]  # words + punctuation marks of each unit: a tokenizer-independent length
+    """What selection needs of the text, held in arrays: a large input costs bytes per unit, not objects."""
+
+    units: Units
+    term_ids: array[int]  # distinct content-term ids of each unit, in order of first appearance, all units
+    term_starts: array[int]  # unit i's ids are term_ids[term_starts[i]:term_starts[i + 1]]
+    sizes: array[int]  # words + punctuation marks of each unit: a tokenizer-independent length
     weights: list[float]  # centroid weight of each term id
     idf: list[float]
     vocabulary: _Vocabulary
+
+    def terms(self, i: int) -> array[int]:
+        return self.term_ids[self.term_starts[i] : self.term_starts[i + 1]]
+
+    def term_count(self, i: int) -> int:
+        return self.term_starts[i + 1] - self.term_starts[i]
 
 
 class ExtractiveStrategy(CompressionStrategy):
@@ -174,20 +185,20 @@ class ExtractiveStrategy(CompressionStrategy):
             trace.add_step("fits", {"chars": len(text)})
             return CompressedMemory(text=text, metadata={"spans": [[0, len(text)]]}), trace
 
-        units = split_units(text)
-        kinds = Counter(u.kind for u in units)
+        units = split_unit_table(text)
+        kinds = Counter({KINDS[code]: n for code, n in Counter(units.kinds).items()})
         trace.add_step("segment", {"units": len(units), "kinds": {k: kinds[k] for k in sorted(kinds)}})
         doc = _analyse(text, units)
         selector = _Selector(self, doc, text, tokenizer, budget, query)
         picked, stats = selector.run()
         output = selector.joiner.join(picked)
         trace.add_step("select", stats)
-        spans = [[units[i].start, units[i].end] for i in picked]
-        if not picked and units:
+        spans = [[units.starts[i], units.ends[i]] for i in picked]
+        if not picked and len(units):
             # Not even one whole unit fits: keep the start of the best one rather than nothing.
             best = max(range(len(units)), key=selector.initial.__getitem__)
             output = _cut_at_word(head(tokenizer, selector.joiner.piece(best), budget))
-            spans = [[units[best].start, units[best].start + len(output)]] if output else []
+            spans = [[units.starts[best], units.starts[best] + len(output)]] if output else []
             trace.add_step("cut_unit", {"unit": best, "chars": len(output)})
         return CompressedMemory(text=output, metadata={"spans": spans}), trace
 
@@ -260,36 +271,40 @@ def _stem(word: str) -> str:
     return word
 
 
-def _analyse(text: str, units: list[Unit]) -> _Doc:
-    lowered = text.lower()
-    aligned = len(lowered) == len(text)  # lowercasing kept every offset
+def _analyse(text: str, units: Units) -> _Doc:
+    # Each unit is lowercased on its own: no lowercase copy of the whole input. Units start and end
+    # next to whitespace (or a CJK mark), so context-dependent lowercasing (a final Greek sigma)
+    # gives what lowercasing the whole text would.
     vocabulary = _Vocabulary()
     get = vocabulary.__getitem__
-    terms: list[list[int]] = []
-    sizes: list[int] = []
-    every: list[int] = []
-    for unit in units:
-        if aligned:
-            tokens = _TOKEN.findall(lowered, unit.start, unit.end)
-        else:
-            tokens = _TOKEN.findall(text[unit.start : unit.end].lower())
+    findall = _TOKEN.findall
+    term_ids = array("i")
+    term_starts = array("q", [0])
+    sizes = array("q")
+    every = array("i")  # every content-term occurrence, for the term frequencies
+    starts, ends = units.starts, units.ends
+    for i in range(len(units)):
+        tokens = findall(text[starts[i] : ends[i]].lower())
         ids = list(filter(None, map(get, tokens)))
         every.extend(ids)
-        terms.append(list(dict.fromkeys(ids)))
+        term_ids.extend(dict.fromkeys(ids))
+        term_starts.append(len(term_ids))
         sizes.append(max(1, len(tokens)))
     size = len(vocabulary.ids) + 1
     frequency = [0] * size
     for term_id, n in Counter(every).items():
         frequency[term_id] = n
+    del every
     document_frequency = [0] * size
-    for term_id, n in Counter(chain.from_iterable(terms)).items():
+    for term_id, n in Counter(term_ids).items():
         document_frequency[term_id] = n
     count = len(units)
     idf = [math.log(1.0 + count / df) if df else 0.0 for df in document_frequency]
     # The centroid: tf-idf of the words the document repeats (all of them if it repeats none).
     floor = _MIN_TF if any(tf >= _MIN_TF for tf in frequency) else 1
     weights = [tf * w if tf >= floor else 0.0 for tf, w in zip(frequency, idf, strict=True)]
-    return _Doc(units=units, terms=terms, sizes=sizes, weights=weights, idf=idf, vocabulary=vocabulary)
+    return _Doc(units=units, term_ids=term_ids, term_starts=term_starts, sizes=sizes, weights=weights, idf=idf,
+                vocabulary=vocabulary)
 
 
 # --- selection ----------------------------------------------------------------
@@ -325,22 +340,33 @@ class _Selector:
         self._prepare(strategy)
 
     def _prepare(self, strategy: ExtractiveStrategy) -> None:
-        doc, weights = self.doc, self.doc.weights
-        lengths = [size**strategy.length_exponent for size in doc.sizes]
-        content = [sum(map(weights.__getitem__, t)) / n for t, n in zip(doc.terms, lengths, strict=True)]
+        doc, weights, terms = self.doc, self.doc.weights, self.doc.terms
+        self.exponent = strategy.length_exponent
+        n = len(doc.units)
+        exponent, sizes = self.exponent, doc.sizes
+        content = array("d", (sum(map(weights.__getitem__, terms(i))) / sizes[i] ** exponent for i in range(n)))
         top = max(content, default=0.0)
-        scale = 1.0 / top if top > 0 else 0.0
-        shape = [min(1.0, len(t) / _MIN_TERMS) for t in doc.terms]  # fragments count for less
-        prior = _position_prior(doc.units, strategy.position_weight)
-        # score = centroid weight covered * factor + prior (+ query relevance)
-        self.factor = [scale / n * f for n, f in zip(lengths, shape, strict=True)]
-        self.prior = [(p + _BASE_SCORE) * f for p, f in zip(prior, shape, strict=True)]
-        self.initial = [c * scale * f + p for c, f, p in zip(content, shape, self.prior, strict=True)]
+        self.scale = 1.0 / top if top > 0 else 0.0
+        # score = centroid weight covered * factor + prior (+ query relevance); factor and prior are
+        # worked out per unit when needed, the same way every time, instead of kept for every unit.
+        scale, prior, shape = self.scale, self._prior, self._shape
+        self.initial = array("d", (content[i] * scale * shape(i) + prior(i) for i in range(n)))
+        del content
         if self.query_scale:
-            query, q_scale = self.query_weights, self.query_scale
-            self.initial = [
-                s + sum(map(query.__getitem__, t)) * q_scale for s, t in zip(self.initial, doc.terms, strict=True)
-            ]
+            query, q_scale, initial = self.query_weights, self.query_scale, self.initial
+            for i in range(n):
+                initial[i] = initial[i] + sum(map(query.__getitem__, terms(i))) * q_scale
+
+    def _shape(self, i: int) -> float:
+        """Fragments (fewer than _MIN_TERMS content words) count for less."""
+        return min(1.0, self.doc.term_count(i) / _MIN_TERMS)
+
+    def _prior(self, i: int) -> float:
+        return (_position_prior(self.doc.units, i, self.position_weight) + _BASE_SCORE) * self._shape(i)
+
+    def _factor(self, i: int) -> float:
+        factor: float = self.scale / self.doc.sizes[i] ** self.exponent * self._shape(i)
+        return factor
 
     def score(self, i: int) -> float:
         """The unit's score given what is selected so far (its initial score before any selection).
@@ -348,15 +374,14 @@ class _Selector:
         Words the selection already covers count for less each time they are
         covered again (``redundancy``).
         """
-        terms = self.doc.terms[i]
-        score: float = sum(map(self.current.__getitem__, terms)) * self.factor[i] + self.prior[i]
+        terms = self.doc.terms(i)
+        score: float = sum(map(self.current.__getitem__, terms)) * self._factor(i) + self._prior(i)
         if self.query_scale:
             score += sum(map(self.query_weights.__getitem__, terms)) * self.query_scale
         return score
 
     def run(self) -> tuple[list[int], dict[str, Any]]:
-        initial = self.initial
-        order = sorted(range(len(initial)), key=initial.__getitem__, reverse=True)  # stable: ties by position
+        order = _Order(self.initial)
         # Candidates come in pools of the best-scored units worth a few budgets; a next pool is
         # opened only while a good share of the budget is still free (the first pool was mostly
         # repeats, say); the top-up pass fills the last few tokens.
@@ -416,20 +441,20 @@ class _Selector:
         current, query = list(self.doc.weights), list(self.query_initial)
         keep, scale, total = self.keep, self.query_scale, 0.0
         for i in picked:
-            for t in self.doc.terms[i]:
+            for t in self.doc.terms(i):
                 total += current[t] + query[t] * scale
                 current[t] *= keep
                 query[t] *= keep
         return total
 
-    def _pool(self, order: list[int], start: int) -> list[int]:
+    def _pool(self, order: _Order, start: int) -> list[int]:
         wanted = _POOL_FACTOR * self.budget
         total = 0
         end = start
         while end < len(order) and (total < wanted or end - start < _MIN_POOL):
             total += self.doc.sizes[order[end]]
             end += 1
-        return order[start:end]
+        return [order[k] for k in range(start, end)]
 
     def _greedy(self, pool: list[int]) -> None:
         """Lazy greedy: scores only fall as the selection grows, so a stale score is an upper bound.
@@ -459,10 +484,10 @@ class _Selector:
                 self._take(i, cost)
             # else dropped for good: what is left of the budget only shrinks
 
-    def _top_up(self, order: list[int]) -> None:
+    def _top_up(self, order: _Order) -> None:
         """Fill what the greedy pass left with the best-scored units that still fit, pool or not."""
         misses = 0
-        for i in order:
+        for i in order.walk(self.doc.sizes, lambda: 2 * (self.budget - self.total) + 2):
             slack = self.budget - self.total
             if slack <= 0 or misses >= _MAX_TOP_UP_MISSES or len(self.chosen) >= self.limit:
                 return
@@ -488,7 +513,7 @@ class _Selector:
         self.total += cost
         self.signatures.add(self._signature(i))
         keep, current, query = self.keep, self.current, self.query_weights
-        for t in self.doc.terms[i]:
+        for t in self.doc.terms(i):
             current[t] *= keep
             if query[t]:
                 query[t] *= keep
@@ -522,15 +547,63 @@ class _Selector:
         return tokens, refits
 
 
-def _position_prior(units: list[Unit], weight: float) -> list[float]:
+class _Order:
+    """The units best first by initial score (a stable sort: ties keep their position), worked out as far as read.
+
+    Selection usually reads only the first few thousand; those are found
+    without sorting (``heapq.nlargest`` equals the sorted prefix, ties
+    included), so a large input is never sorted whole unless needed.
+    """
+
+    def __init__(self, initial: array[float]) -> None:
+        self.initial = initial
+        self.known = array("q")
+        self.complete = not initial
+
+    def __len__(self) -> int:
+        return len(self.initial)
+
+    def __getitem__(self, k: int) -> int:
+        if k >= len(self.known) and not self.complete:
+            self._extend(k + 1)
+        return self.known[k]
+
+    def walk(self, sizes: array[int], limit: Callable[[], int]) -> Iterator[int]:
+        """The whole order, leaving out units longer than ``limit()`` once past the ranked prefix.
+
+        For a caller that skips such units anyway and whose limit only
+        shrinks: past the prefix, only the units that can still matter are
+        sorted, and the sequence it sees is the same.
+        """
+        if not self.known and not self.complete:
+            self._extend(1)
+        yield from self.known
+        if self.complete:
+            return
+        ranked = bytearray(len(self.initial))
+        for i in self.known:
+            ranked[i] = 1
+        most = limit()
+        rest = [i for i in range(len(self.initial)) if not ranked[i] and sizes[i] <= most]
+        del ranked
+        yield from sorted(rest, key=self.initial.__getitem__, reverse=True)  # stable: rest is in position order
+
+    def _extend(self, needed: int) -> None:
+        count, key = len(self.initial), self.initial.__getitem__
+        prefix = max(_ORDER_PREFIX, count // 32)
+        if not self.known and needed <= prefix and 8 * prefix < count:
+            self.known = array("q", heapq.nlargest(prefix, range(count), key=key))
+        else:
+            self.known = array("q", sorted(range(count), key=key, reverse=True))
+            self.complete = True
+
+
+def _position_prior(units: Units, rank: int, weight: float) -> float:
     """Early units and paragraph openers first; decays with the unit's rank."""
     if weight <= 0:
-        return [0.0] * len(units)
-    opener = _FIRST_IN_PARAGRAPH
-    return [
-        weight * max(1.0 / (1.0 + rank / _LEAD_SPAN), opener / (1.0 + u.block / _PARAGRAPH_SPAN) if u.first else 0.0)
-        for rank, u in enumerate(units)
-    ]
+        return 0.0
+    opener = _FIRST_IN_PARAGRAPH / (1.0 + units.blocks[rank] / _PARAGRAPH_SPAN) if units.firsts[rank] else 0.0
+    return weight * max(1.0 / (1.0 + rank / _LEAD_SPAN), opener)
 
 
 # --- output -------------------------------------------------------------------
@@ -539,17 +612,19 @@ def _position_prior(units: list[Unit], weight: float) -> list[float]:
 class _Joiner:
     """Joins units as the module docstring describes; separators are found in O(1)."""
 
-    def __init__(self, text: str, units: list[Unit]) -> None:
+    def __init__(self, text: str, units: Units) -> None:
         self.text = text
-        self.units = units
+        self.starts, self.ends = units.starts, units.ends
         newline = "\r\n" if "\r\n" in text else "\n"
         self.breaks = ("", " ", newline, newline * 2)
         # The gap after unit k: 0 empty, 1 spaces, 2 a line break, 3 a blank line.
         # at_least[level][k] = how many of the first k gaps reach ``level``.
-        at_least: list[list[int]] = [[0], [0], [0], [0]]
-        for a, b in pairwise(units):
-            lines = text.count("\n", a.end, b.start)
-            level = 3 if lines >= 2 else 2 if lines else 1 if b.start > a.end else 0
+        at_least = [array("q", [0]) for _ in range(4)]
+        starts, ends, count = self.starts, self.ends, text.count
+        for k in range(1, len(units)):
+            end, start = ends[k - 1], starts[k]
+            lines = count("\n", end, start)
+            level = 3 if lines >= 2 else 2 if lines else 1 if start > end else 0
             for threshold in (1, 2, 3):
                 row = at_least[threshold]
                 row.append(row[-1] + (level >= threshold))
@@ -557,7 +632,7 @@ class _Joiner:
 
     def piece(self, i: int, *, first: int = 0, last: int = 0) -> str:
         """Unit ``i``'s text, or only its ``first`` or ``last`` characters."""
-        start, end = self.units[i].start, self.units[i].end
+        start, end = self.starts[i], self.ends[i]
         if first:
             end = min(end, start + first)
         elif last:
@@ -566,9 +641,8 @@ class _Joiner:
 
     def separator(self, a: int, b: int) -> str:
         """What goes between selected units ``a < b``."""
-        units = self.units
         if b == a + 1:
-            return self.text[units[a].end : units[b].start]
+            return self.text[self.ends[a] : self.starts[b]]
         for level in (3, 2, 1):
             row = self.at_least[level]
             if row[b] - row[a] > 0:
