@@ -68,7 +68,7 @@ from compact_memory.context_budget import allocate, priority_order
 from compact_memory.context_repeats import overlapping, remove_repeats
 from compact_memory.errors import CompactMemoryError, PluginError, UsageError
 from compact_memory.factory import StrategySpec, make_strategy, strategy_id
-from compact_memory.runtime import check_budget, compress
+from compact_memory.runtime import check_budget
 from compact_memory.tokenizers import Tokenizer, get_tokenizer, head
 
 __all__ = [
@@ -200,9 +200,11 @@ class ContextCompressor:
 
     def _compress_each(self, texts: list[str], budgets: list[int],
                        query: str | None) -> list[tuple[CompressedMemory, CompressionTrace]]:
-        """Each text compressed to its own budget: the one place that runs the strategy."""
-        return [compress(text, share, self.strategy, tokenizer=self.tokenizer, query=query, count_input=False)
-                for text, share in zip(texts, budgets, strict=True)]
+        """Each text compressed to its own budget: the one place that runs the strategy (the batch API, in process)."""
+        from compact_memory.batch import compress_many
+
+        return [result.unwrap() for result in compress_many(texts, budgets, self.strategy, tokenizer=self.tokenizer,
+                                                             query=query, count_input=False)]
 
 
 def compress_context(
