@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from compact_memory import __version__, console
 from compact_memory.commands import Parser
-from compact_memory.error_handler import EXIT_OK, EXIT_USAGE, Exit, error_handler
+from compact_memory.error_handler import EXIT_OK, EXIT_USAGE, Exit, error_handler, terminate_on_sigterm
 from compact_memory.plugins import DISABLE_ENV
 
 TYPE_CHECKING = False  # typing costs a few ms at startup; only the type checker needs it
@@ -131,6 +131,7 @@ def _command_words(argv: Sequence[str] | None) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv[: argv.index("--")] if "--" in argv else "--debug" in argv
+    terminate_on_sigterm()
     try:
         with error_handler(lambda: debug):
             args = build_parser(argv).parse_args(argv)

@@ -11,7 +11,23 @@ from contextlib import contextmanager
 
 from compact_memory.errors import CompactMemoryError
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: raised where the program is, so every ``finally`` cleans up on the way out."""
+
+
+def terminate_on_sigterm() -> None:
+    import signal
+
+    def raise_terminated(signum: int, frame: object) -> None:
+        raise Terminated
+
+    try:
+        signal.signal(signal.SIGTERM, raise_terminated)
+    except ValueError:  # not the main thread (an embedding application): leave its handler alone
+        pass
 
 
 class Exit(Exception):
@@ -35,6 +51,9 @@ def error_handler(debug: Callable[[], bool]) -> Iterator[None]:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         raise Exit(EXIT_INTERRUPTED) from None
+    except Terminated:
+        print("terminated", file=sys.stderr)
+        raise Exit(EXIT_TERMINATED) from None
     except BrokenPipeError:
         # The reader went away (e.g. `| head`); nothing more to say.
         sys.stderr.close()

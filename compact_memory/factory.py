@@ -33,6 +33,7 @@ from compact_memory.compression.strategies_abc import (
 )
 from compact_memory.compression.trace import CompressionTrace
 from compact_memory.errors import CompactMemoryError, PluginError, UsageError
+from compact_memory.plugins.guard import HardExit, no_hard_exit
 
 StrategySpec = str | CompressionStrategy | type[CompressionStrategy]
 
@@ -79,7 +80,7 @@ def make_strategy(strategy: StrategySpec, params: Mapping[str, Any] | None = Non
     cls = strategy_class(strategy)
     typed = typed_params(cls, params or {}, context=context)
     try:
-        with contextlib.redirect_stdout(sys.stderr):
+        with contextlib.redirect_stdout(sys.stderr), no_hard_exit():
             return cls(**typed)
     except (CompactMemoryError, KeyboardInterrupt):
         raise
@@ -88,8 +89,8 @@ def make_strategy(strategy: StrategySpec, params: Mapping[str, Any] | None = Non
             raise UsageError(f"{prefix}strategy {strategy_id(cls)!r} rejected its parameters: {_first_line(exc)}",
                              hint=f"known parameters: {', '.join(accepted_names(cls) or ['none'])}") from None
         raise plugin_failure(cls, "could not be created", exc, context=context) from None
-    except (Exception, SystemExit) as exc:
-        if is_builtin(cls) and not isinstance(exc, SystemExit):
+    except (Exception, SystemExit, HardExit) as exc:
+        if is_builtin(cls) and isinstance(exc, Exception):
             raise
         raise plugin_failure(cls, "could not be created", exc, context=context) from None
 
@@ -176,12 +177,12 @@ def call_compress(instance: CompressionStrategy, text_or_chunks: TextOrChunks, b
     """
     cls = type(instance)
     try:
-        with contextlib.redirect_stdout(sys.stderr):
+        with contextlib.redirect_stdout(sys.stderr), no_hard_exit():
             result = instance.compress(text_or_chunks, budget, **kwargs)
     except (CompactMemoryError, KeyboardInterrupt):
         raise
-    except (Exception, SystemExit) as exc:
-        if is_builtin(cls) and not isinstance(exc, SystemExit):
+    except (Exception, SystemExit, HardExit) as exc:
+        if is_builtin(cls) and isinstance(exc, Exception):
             raise
         raise plugin_failure(cls, "failed while compressing", exc, context=context) from None
     return check_result(result, describe(cls), context=context)
@@ -224,6 +225,8 @@ def plugin_failure(cls: type[CompressionStrategy], what: str, exc: BaseException
     prefix = f"{context}: " if context else ""
     if isinstance(exc, SystemExit):
         reason = f"called sys.exit({exc.code!r})"
+    elif isinstance(exc, HardExit):
+        reason = f"called os._exit({exc.code!r})"
     else:
         reason = f"{type(exc).__name__}: {_first_line(exc)}".rstrip(": ")
     who = describe(cls)

@@ -41,8 +41,17 @@ def write_json(document: dict[str, Any]) -> None:
 
 
 def dumps(data: Any) -> str:
-    """Indented JSON text of ``data`` made plain (see the module docstring), with a final newline."""
-    return json.dumps(plain(data), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    """Indented JSON text of ``data`` made plain (see the module docstring), with a final newline.
+
+    A file name that is not valid UTF-8 (from os.listdir) holds lone surrogates: they are written as
+    ``\\udcXX`` escapes, which keep the document valid and read back as the same string.
+    """
+    text = json.dumps(plain(data), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def write_text(text: str) -> None:

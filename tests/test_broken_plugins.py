@@ -90,7 +90,7 @@ def test_plugin_printing_at_import_keeps_json_clean(tmp_path: Path) -> None:
 
 def test_check_survives_hanging_and_crashing_imports(tmp_path: Path) -> None:
     local_plugin(tmp_path / "p", "hangs", "hangs", source="while True:\n    pass\n")
-    local_plugin(tmp_path / "p", "dies", "dies", source="import os\nos._exit(7)\n")
+    local_plugin(tmp_path / "p", "dies", "dies", source="import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n")
     local_plugin(tmp_path / "p", "fine", "fine")
     env = {"COMPACT_MEMORY_PLUGINS_PATH": str(tmp_path / "p")}
     result = run_cli("dev", "list-strategies", "--check", "--timeout", "3", "--json", env=env)
@@ -98,4 +98,4 @@ def test_check_survives_hanging_and_crashing_imports(tmp_path: Path) -> None:
     load = {r["id"]: r["load"] for r in json.loads(result.stdout)["strategies"] if r["source"] == "local"}
     assert load["fine"]["ok"] is True
     assert "did not finish within 3 s" in load["hangs"]["error"]
-    assert "exit code 7" in load["dies"]["error"]
+    assert "exit code -9" in load["dies"]["error"]

@@ -423,15 +423,37 @@ def test_what_a_killed_install_left_behind_is_recovered(generated: Path, plugins
     (half / "strategy.py").write_text("# half copied", encoding="utf-8")
     running = plugins / f".x.installing-{os.getpid()}-ghi789"  # a live process's work: not ours to touch
     running.mkdir()
+    # What the killed process wrote down before it made each directory.
+    (plugins / f".x.journal-{pid}-0a1b.json").write_text(json.dumps(
+        {"pid": pid, "strategy_id": "x", "dirs": [f".x.replaced-{pid}-abc123", f".x.installing-{pid}-def456"]}))
+    (plugins / f".x.journal-{os.getpid()}-0a1c.json").write_text(json.dumps(
+        {"pid": os.getpid(), "strategy_id": "x", "dirs": [running.name]}))
 
     code, out, err = install(str(generated))
     assert code == 0, err
     assert "already installed" in out  # the moved-aside copy was put back, and it is this very package
     assert snapshot(plugins / "x") == installed
     assert not half.exists() and not list(plugins.glob(".x.replaced-*"))
-    assert running.is_dir()
+    assert running.is_dir() and not list(plugins.glob(f".x.journal-{pid}-*"))
     running.rmdir()
+    (plugins / f".x.journal-{os.getpid()}-0a1c.json").unlink()
     assert uninstall("x")[0] == 0
+
+
+def test_a_planted_work_directory_is_never_adopted_or_deleted(generated: Path, plugins: Path) -> None:
+    """Hidden directories named like our work directories, with no journal of ours: left exactly alone."""
+    pid = dead_pid()
+    planted = plugins / f".x.replaced-{pid}-evil00"
+    planted.mkdir()
+    (planted / "strategy_package.yaml").write_text("strategy_id: x\n", encoding="utf-8")
+    (planted / "strategy.py").write_text("raise SystemExit('planted code ran')\n", encoding="utf-8")
+    other = plugins / f".x.installing-{pid}-evil01"
+    other.mkdir()
+    code, _, err = install(str(generated))
+    assert code == 0, err
+    assert planted.is_dir() and other.is_dir() and (planted / "strategy.py").exists()
+    assert "planted" not in (plugins / "x" / "strategy.py").read_text(encoding="utf-8")
+    assert uninstall("x")[0] == 0 and planted.is_dir() and other.is_dir()
 
 
 def test_uninstall_force_removes_a_package_whose_record_names_another_id(generated: Path, plugins: Path) -> None:

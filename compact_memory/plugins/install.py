@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from compact_memory.errors import CompactMemoryError, UsageError
-from compact_memory.names import ID_RULE, id_pattern, is_strategy_id
+from compact_memory.names import ID_RULE, is_strategy_id
 from compact_memory.package import MANIFEST_NAME, read_package
 from compact_memory.plugins.install_files import (
     MARKER,
@@ -33,53 +31,12 @@ from compact_memory.plugins.install_files import (
     extra_files,
     package_files,
     read_marker,
+    through_link,
     write_marker,
 )
+from compact_memory.plugins.install_work import Journal, journal, locked, recover
 
 INSTALLED, UPGRADED, UNCHANGED, UNINSTALLED = "installed", "upgraded", "unchanged", "uninstalled"
-_WORK_KINDS = "installing|replaced|removing"
-
-
-def _work_dir_name() -> re.Pattern[str]:
-    body = id_pattern().pattern.removeprefix("^").removesuffix("$")
-    return re.compile(rf"^\.(?P<id>{body})\.(?P<kind>{_WORK_KINDS})-(?P<pid>\d+)-")
-
-
-def _work_dir(root: Path, strategy_id: str, kind: str) -> Path:
-    """A new hidden directory in ``root`` for this process's work on ``strategy_id``."""
-    return Path(tempfile.mkdtemp(prefix=f".{strategy_id}.{kind}-{os.getpid()}-", dir=root))
-
-
-def recover(root: Path, strategy_id: str) -> None:
-    """Clear what a killed install or uninstall of ``strategy_id`` left in ``root``; restore a moved-aside package."""
-    if os.name != "posix":
-        return  # no cheap, safe test of whether a process is alive
-    try:
-        names = sorted(os.listdir(root))
-    except OSError:
-        return
-    dest = root / strategy_id
-    for name in names:
-        match = _work_dir_name().match(name)
-        if match is None or match["id"] != strategy_id or _alive(int(match["pid"])):
-            continue
-        path = root / name
-        if match["kind"] == "replaced" and not os.path.lexists(dest):
-            os.rename(path, dest)
-        else:
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # exists, but belongs to someone else
-    return True
-
-
 @dataclass
 class Outcome:
     action: str
@@ -107,8 +64,14 @@ def install(source: Path, root: Path, *, strategy_id: str, version: str, upgrade
     """Copy the package at ``source`` (already validated) to ``root/strategy_id``."""
     if not is_strategy_id(strategy_id):
         raise CompactMemoryError(f"invalid strategy id {strategy_id!r}")
+    with locked(root, f"installing {strategy_id}"), journal(root, strategy_id) as work:
+        recover(root, strategy_id)
+        return _install(source, root, strategy_id, version, work, upgrade=upgrade, force=force)
+
+
+def _install(source: Path, root: Path, strategy_id: str, version: str, work: Journal, *, upgrade: bool,
+             force: bool) -> Outcome:
     dest = root / strategy_id
-    recover(root, strategy_id)
     _refuse_same_id_elsewhere(root, strategy_id, dest)
     files = package_files(source)
     replacing = os.path.lexists(dest)
@@ -118,7 +81,7 @@ def install(source: Path, root: Path, *, strategy_id: str, version: str, upgrade
         if same:
             return Outcome(UNCHANGED, strategy_id, version, dest, previous, files)
     try:
-        tmp = _work_dir(root, strategy_id, "installing")
+        tmp = work.work_dir("installing")
     except OSError as exc:
         raise CompactMemoryError(f"cannot write to {root}: {exc.strerror or exc}; nothing changed") from None
     try:
@@ -126,7 +89,7 @@ def install(source: Path, root: Path, *, strategy_id: str, version: str, upgrade
         hashes = {name: copy_file(source / name, tmp / name) for name in files}
         write_marker(tmp, Record(strategy_id, version, hashes, source=str(source.absolute())))
         if os.path.lexists(dest):
-            _swap(tmp, dest)
+            _swap(tmp, dest, work)
         else:
             _rename_new(tmp, dest)
     except OSError as exc:
@@ -210,8 +173,8 @@ def _rename_new(tmp: Path, dest: Path) -> None:
         raise CompactMemoryError(f"cannot move the package into {dest}: {exc.strerror or exc}") from None
 
 
-def _swap(tmp: Path, dest: Path) -> None:
-    old = _work_dir(dest.parent, dest.name, "replaced")
+def _swap(tmp: Path, dest: Path, work: Journal) -> None:
+    old = work.work_dir("replaced")
     os.rmdir(old)
     os.rename(dest, old)
     try:
@@ -226,9 +189,14 @@ def uninstall(strategy_id: str, root: Path, *, force: bool = False) -> Outcome:
     """Remove what :func:`install` put in ``root`` for ``strategy_id``."""
     if not is_strategy_id(strategy_id):
         raise UsageError(f"{strategy_id!r} is not a strategy id", hint=ID_RULE)
+    with locked(root, f"uninstalling {strategy_id}"), journal(root, strategy_id) as work:
+        recover(root, strategy_id)
+        return _uninstall(strategy_id, root, work, force=force)
+
+
+def _uninstall(strategy_id: str, root: Path, work: Journal, *, force: bool) -> Outcome:
     dest = root / strategy_id
-    recover(root, strategy_id)
-    if not dest.is_dir() or dest.is_symlink():
+    if not os.path.isdir(dest) or os.path.islink(dest):
         raise CompactMemoryError(f"{strategy_id!r} is not installed in {root}", hint=_where_else(strategy_id))
     try:
         record = read_marker(dest)
@@ -245,7 +213,7 @@ def uninstall(strategy_id: str, root: Path, *, force: bool = False) -> Outcome:
                                  f"{strategy_id!r}; nothing removed", hint="pass --force to remove it anyway")
     if record is None or record.strategy_id != strategy_id:  # forced: the whole directory goes
         try:
-            return Outcome(UNINSTALLED, strategy_id, version, dest, files=_remove_tree(dest))
+            return Outcome(UNINSTALLED, strategy_id, version, dest, files=_remove_tree(dest, work))
         except OSError as exc:
             raise CompactMemoryError(f"removing {dest} failed: {exc.strerror or exc}") from None
     changed, missing = changed_files(dest, record)
@@ -255,17 +223,25 @@ def uninstall(strategy_id: str, root: Path, *, force: bool = False) -> Outcome:
     extras = extra_files(dest, record)
     try:
         if force or not extras:
-            return Outcome(UNINSTALLED, strategy_id, version, dest, files=_remove_tree(dest))
+            return Outcome(UNINSTALLED, strategy_id, version, dest, files=_remove_tree(dest, work))
         removed = _remove_listed(dest, record, missing)
     except OSError as exc:
         raise CompactMemoryError(f"removing {dest} failed: {exc.strerror or exc}") from None
     return Outcome(UNINSTALLED, strategy_id, version, dest, files=removed, kept=extras)
 
 
-def _remove_tree(dest: Path) -> list[str]:
-    """Hide the directory with one rename (it vanishes from discovery at once), then delete it."""
-    files = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if not p.is_dir() or p.is_symlink())
-    hidden = _work_dir(dest.parent, dest.name, "removing")
+def _remove_tree(dest: Path, work: Journal) -> list[str]:
+    """Hide the directory with one rename (it vanishes from discovery at once), then delete it.
+
+    Neither listing nor deleting follows a symbolic link: a link is removed, never what it points to.
+    """
+    files = []
+    for base, dirs, names in os.walk(dest):  # os.walk does not descend into linked directories
+        rel = Path(base).relative_to(dest)
+        files += [(rel / n).as_posix() for n in names]
+        files += [(rel / d).as_posix() for d in dirs if os.path.islink(os.path.join(base, d))]
+    files.sort()
+    hidden = work.work_dir("removing")
     os.rmdir(hidden)
     os.rename(dest, hidden)
     shutil.rmtree(hidden)
@@ -276,6 +252,9 @@ def _remove_listed(dest: Path, record: Record, missing: list[str]) -> list[str]:
     """Delete the installed files (manifest first, so discovery stops at once) and the caches they left."""
     names = sorted(set(record.files) - set(missing), key=lambda n: (n != MANIFEST_NAME, n))
     for name in names:
+        if through_link(dest, name):  # changed_files reports these; never delete through a linked directory
+            raise CompactMemoryError(f"{dest / name} is reached through a symbolic link; nothing more removed",
+                                     hint="remove the link, then run this again")
         (dest / name).unlink()
     for cache in sorted(dest.rglob("__pycache__"), reverse=True):
         if cache.is_dir() and not cache.is_symlink():

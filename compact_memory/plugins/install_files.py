@@ -147,7 +147,7 @@ def read_marker(directory: Path) -> Record | None:
         files = data["files"]
         record = Record(strategy_id=str(data["strategy_id"]), version=str(data["version"]),
                         files={str(k): str(v) for k, v in files.items()}, source=data.get("source"))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise CompactMemoryError(f"{path} cannot be read ({type(exc).__name__}); compact-memory cannot tell "
                                  "what it installed there", hint="pass --force to remove the whole directory") from None
     for name in record.files:
@@ -158,13 +158,25 @@ def read_marker(directory: Path) -> Record | None:
     return record
 
 
+def through_link(directory: Path, name: str) -> bool:
+    """Whether a directory on the way from ``directory`` to ``name`` is a symbolic link (or not a directory)."""
+    current = directory
+    for part in PurePosixPath(name).parts[:-1]:
+        current = current / part
+        if os.path.islink(current) or not os.path.isdir(current):
+            return True
+    return False
+
+
 def changed_files(directory: Path, record: Record) -> tuple[list[str], list[str]]:
-    """(changed, missing) among the files ``record`` lists."""
+    """(changed, missing) among the files ``record`` lists; a file reached through a linked directory is changed."""
     changed: list[str] = []
     missing: list[str] = []
     for name, expected in sorted(record.files.items()):
         path = directory / name
-        if path.is_symlink() or not path.is_file():
+        if through_link(directory, name):
+            changed.append(name)
+        elif path.is_symlink() or not path.is_file():
             (missing if not os.path.lexists(path) else changed).append(name)
         elif sha256_file(path) != expected:
             changed.append(name)

@@ -14,6 +14,7 @@ from compact_memory.compression.strategies_abc import CompressionStrategy
 from compact_memory.errors import PluginError
 from compact_memory.package import VALIDATE_HINT, StrategyPackage, locate_module
 from compact_memory.plugins.candidates import ENTRY_POINT, LOCAL, Candidate
+from compact_memory.plugins.guard import HardExit, no_hard_exit
 
 _NAMESPACE = "compact_memory_plugins"
 _ORIGINS: dict[type, str] = {}  # class -> where it was loaded from, for messages about it
@@ -79,12 +80,13 @@ def _failure(candidate: Candidate, reason: str, hint: str | None = None) -> Plug
 def _guarded_import(candidate: Candidate, module_name: str) -> types.ModuleType:
     # Plugin output at import time must not corrupt machine output on stdout.
     try:
-        with contextlib.redirect_stdout(sys.stderr):
+        with contextlib.redirect_stdout(sys.stderr), no_hard_exit():
             return importlib.import_module(module_name)
     except KeyboardInterrupt:
         raise
-    except SystemExit as exc:
-        raise _failure(candidate, f"called sys.exit({exc.code!r}) while being imported") from None
+    except (SystemExit, HardExit) as exc:
+        how = "sys.exit" if isinstance(exc, SystemExit) else "os._exit"
+        raise _failure(candidate, f"called {how}({exc.code!r}) while being imported") from None
     except SyntaxError as exc:
         where = f"{Path(exc.filename).name}:{exc.lineno}" if exc.filename else f"line {exc.lineno}"
         raise _failure(candidate, f"syntax error at {where}: {exc.msg}") from None

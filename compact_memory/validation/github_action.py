@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from compact_memory.diagnostics.codes import ERROR, INFO, WARNING
-from compact_memory.diagnostics.render import escape_data
+from compact_memory.diagnostics.render import escape_data, printable
 from compact_memory.validation.package import Report, find_packages
 from compact_memory.validation.report import summary
 
@@ -52,7 +52,8 @@ def install_commands(paths: Sequence[str], mode: str, cwd: Path) -> list[list[st
 
 def install(env: Mapping[str, str], cwd: Path) -> int:
     for command in install_commands(paths_from(env), import_mode_from(env), cwd):
-        print(f"$ {shlex.join(command)}", flush=True)
+        # A path from the repository may hold a line break and "::": never let it start a workflow command.
+        print(f"$ {printable(shlex.join(command), newlines=False)}", flush=True)
         if subprocess.run(command, check=False).returncode != 0:
             # The import check then reports what is missing, with its location.
             print(f"::warning title=install failed::{escape_data(shlex.join(command[3:]))} failed", flush=True)
