@@ -38,9 +38,14 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: s
 
 
 def run(*, as_json: bool, check: bool, timeout: float, params: bool = False) -> int:
+    import math
+
     from compact_memory import console, output
+    from compact_memory.errors import UsageError
     from compact_memory.plugins.registry import resolve_candidates
 
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise UsageError(f"--timeout must be a positive number of seconds, not {timeout}")
     groups, notes = resolve_candidates()
     candidates = [c for group in groups.values() for c in group]
     for c in candidates:

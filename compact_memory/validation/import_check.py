@@ -9,10 +9,7 @@ it would at run time.
 
 from __future__ import annotations
 
-import json
 import os
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +33,9 @@ def check(packages: list[StrategyPackage], *, mode: str, contract: bool, timeout
                          hint="install them (see CM601/CM602), or use --import-check require")
             continue
         todo.append((pkg, spec))
-    workers = max(1, min(len(todo), os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        outcomes = list(pool.map(lambda item: run_child(item[1], timeout), todo))
+    from compact_memory.plugins.isolation import run_many
+
+    outcomes = run_many("compact_memory.validation.import_check", [spec for _, spec in todo], timeout)
     for (pkg, spec), outcome in zip(todo, outcomes, strict=True):
         _record(pkg, spec, outcome)
 
@@ -48,12 +45,6 @@ def _spec(pkg: StrategyPackage, contract: bool) -> dict[str, Any] | None:
     if pkg.module_file is None or not (strategy_id and attr and module) or not attr.isidentifier():
         return None
     return {"id": strategy_id, "module": module, "attr": attr, "path": str(pkg.root), "contract": contract}
-
-
-def run_child(spec: dict[str, Any], timeout: float) -> dict[str, Any]:
-    from compact_memory.plugins.check import run_isolated
-
-    return run_isolated("compact_memory.validation.import_check", spec, timeout)
 
 
 def _record(pkg: StrategyPackage, spec: dict[str, Any], outcome: dict[str, Any]) -> None:
@@ -82,15 +73,10 @@ def _record(pkg: StrategyPackage, spec: dict[str, Any], outcome: dict[str, Any])
 # --- the child ---------------------------------------------------------------
 
 
-def _child(spec_json: str, result_path: str) -> None:
-    spec = json.loads(spec_json)
+def _child(spec: dict[str, Any]) -> dict[str, Any]:
     findings: list[dict[str, Any]] = []
-    try:
-        _load_and_check(spec, findings)
-    finally:
-        Path(result_path).write_text(json.dumps({"findings": findings}), encoding="utf-8")
-        sys.stdout.flush()
-        os._exit(0)  # do not run the plugin's atexit handlers or wait for its threads
+    _load_and_check(spec, findings)
+    return {"findings": findings}
 
 
 def _load_and_check(spec: dict[str, Any], findings: list[dict[str, Any]]) -> None:
@@ -152,4 +138,6 @@ def _contract(cls: Any, spec: dict[str, Any], findings: list[dict[str, Any]]) ->
 
 
 if __name__ == "__main__":
-    _child(sys.argv[1], sys.argv[2])
+    from compact_memory.plugins.isolation import child_main
+
+    child_main(_child)
