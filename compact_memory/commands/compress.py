@@ -265,7 +265,7 @@ def _compress_directory(
     from compact_memory import io
     from compact_memory import output as stdout
 
-    if output_dir is not None and output_dir.exists() and not output_dir.is_dir():
+    if output_dir is not None and os.path.lexists(output_dir) and not os.path.isdir(output_dir):
         raise CompactMemoryError(f"--output-dir {output_dir} is a file, not a directory")
     found = find_files(directory, patterns, recursive, skip_dir=output_dir,
                        skip_files=[output_trace] if output_trace is not None else [])
@@ -317,8 +317,14 @@ def _compress_tree(
                     continue
                 target = targets[rel]
                 if target is not None:
-                    _make_dirs(target.parent)
-                    io.atomic_write_text(target, outcome.text, overwrite=force)
+                    try:
+                        _make_dirs(target.parent, len(rel.parts) - 1)
+                        io.atomic_write_text(target, outcome.text, overwrite=force)
+                    except CompactMemoryError as exc:  # this file's output only; the rest go on
+                        progress.clear()
+                        print(f"error: {exc}", file=sys.stderr)
+                        outcomes.append(Outcome(outcome.label, error=str(exc)))
+                        continue
                     outcome.output = target
                 elif not as_json:
                     progress.clear()
@@ -361,7 +367,7 @@ def find_files(
             path = here / name
             if name.startswith(".") and not hidden_ok:
                 continue
-            if not any(fnmatch.fnmatch(name, p) for p in patterns) or not path.is_file():
+            if not any(fnmatch.fnmatch(name, p) for p in patterns) or not os.path.isfile(path):
                 continue
             if path.resolve() not in skipped:
                 found.append(path.relative_to(root))
@@ -395,24 +401,37 @@ def _check_combinations(
 
 
 def _check_is_file(path: Path) -> None:
-    if path.is_dir():
+    # os.path (not Path) checks: a directory we may not search answers False instead of raising.
+    if os.path.isdir(path):
         raise InputError(f"{path}: is a directory, not a file", hint="use --dir to compress the files in a directory")
-    if not path.exists():
+    if not os.path.lexists(path):
         raise InputError(f"{path}: no such file")
 
 
 def _check_is_dir(path: Path) -> None:
-    if not path.exists():
+    if not os.path.lexists(path):
         raise InputError(f"{path}: no such directory")
-    if not path.is_dir():
+    if not os.path.isdir(path):
         raise InputError(f"{path}: is a file, not a directory", hint="use --file to compress one file")
+    try:
+        with os.scandir(path):
+            pass
+    except OSError as exc:
+        raise InputError(f"{path}: cannot list the directory: {exc.strerror or exc}") from None
 
 
-def _make_dirs(path: Path) -> None:
+def _make_dirs(path: Path, depth: int) -> None:
+    """Create ``path``; none of its last ``depth`` directories (those below --output-dir) may be a link."""
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CompactMemoryError(f"cannot create directory {path}: {exc.strerror or exc}") from None
+    below = path
+    for _ in range(depth):
+        if os.path.islink(below):
+            raise CompactMemoryError(f"{below} is a symbolic link; compact-memory does not write through linked "
+                                     "directories", hint="remove the link from the output directory")
+        below = below.parent
 
 
 def _checked_argument(text: str) -> str:

@@ -103,8 +103,9 @@ def create_package(names: PackageNames, target: Path) -> Path:
     try:
         generated = _generate(template, names, staging)
         if target.exists():
-            target.rmdir()  # empty, checked above
-        os.replace(generated, target)
+            _fill(target, generated)  # it may be the working directory: fill it, never replace it
+        else:
+            os.replace(generated, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         for parent in created_parents:
@@ -113,6 +114,20 @@ def create_package(names: PackageNames, target: Path) -> Path:
         raise
     shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def _fill(target: Path, generated: Path) -> None:
+    """Move everything generated into the empty ``target``; on any failure, move it all back out."""
+    moved: list[str] = []
+    try:
+        for name in sorted(os.listdir(generated)):
+            os.rename(generated / name, target / name)
+            moved.append(name)
+    except BaseException:
+        for name in reversed(moved):
+            with contextlib.suppress(OSError):
+                os.rename(target / name, generated / name)
+        raise
 
 
 def _make_parents(parent: Path) -> list[Path]:

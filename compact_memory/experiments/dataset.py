@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,16 +42,16 @@ def load_documents(experiment: Experiment) -> list[Document]:
 
 def _read_source(source: DataSource, folder: Path) -> list[Document]:
     path = source.path
-    if not path.exists():
+    if not os.path.lexists(path):
         raise InputError(f"{show(path)}: dataset not found (named at {source.named_at})", hint=_HINT)
     kind = source.format
     if kind == "auto":
-        kind = "directory" if path.is_dir() else "jsonl" if path.suffix.lower() == ".jsonl" else "text"
+        kind = "directory" if os.path.isdir(path) else "jsonl" if path.suffix.lower() == ".jsonl" else "text"
     if kind == "directory":
-        if not path.is_dir():
+        if not os.path.isdir(path):
             raise InputError(f"{show(path)}: is not a directory (named at {source.named_at})")
         return [_text_document(p, folder) for p in _directory_files(path, source.glob)]
-    if path.is_dir():
+    if os.path.isdir(path):
         raise InputError(f"{show(path)}: is a directory, not a {kind} file (named at {source.named_at})",
                          hint="remove format, or write format: directory")
     if kind == "jsonl":
@@ -59,10 +60,15 @@ def _read_source(source: DataSource, folder: Path) -> list[Document]:
 
 
 def _directory_files(root: Path, pattern: str | None) -> list[Path]:
+    from pathlib import PurePath
+
+    if pattern and (PurePath(pattern).is_absolute() or ".." in PurePath(pattern).parts):
+        raise InputError(f"{show(root)}: glob {pattern!r} leaves the dataset directory",
+                         hint="write a pattern relative to the directory, e.g. '**/*.md'")
     matches = root.glob(pattern) if pattern else root.iterdir()
     files = [
         p for p in matches
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+        if os.path.isfile(p) and not any(part.startswith(".") for part in p.relative_to(root).parts)
     ]
     return sorted(files, key=lambda p: p.relative_to(root).parts)
 
@@ -83,6 +89,9 @@ def _read_jsonl(path: Path, folder: Path) -> list[Document]:
             continue
         try:
             record = json.loads(line)
+        except RecursionError:
+            raise InputError(f"{name}:{number}: the record is nested too deeply",
+                             hint='write one flat JSON object per line: {"text": ...}') from None
         except ValueError as exc:
             raise InputError(f"{name}:{number}: not a JSON object: {exc}",
                              hint="write one JSON object per line") from None

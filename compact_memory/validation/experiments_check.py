@@ -58,6 +58,11 @@ def _check_content(pkg: StrategyPackage, exp: dict[str, Any], doc: Document, bas
         found.add("CM502", f"the experiment runs {exp['strategy_id']!r} but the package's strategy is "
                   f"{strategy_id!r}", at=doc.at((*base, "strategy_id")), json_path=json_path((*base, "strategy_id")),
                   hint=f"write strategy_id: {strategy_id}, or remove the key")
+    glob = exp.get("dataset", {}).get("glob") if isinstance(exp.get("dataset"), dict) else None
+    if isinstance(glob, str) and (PurePath(glob).is_absolute() or ".." in PurePath(glob).parts):
+        full = (*base, "dataset", "glob")
+        found.add("CM302", f"glob {glob!r} reaches outside the dataset directory", at=doc.at(full),
+                  json_path=json_path(full), hint="write a pattern relative to the directory, e.g. '**/*.md'")
     for path, value in _data_paths(exp):
         full = (*base, *path)
         target = folder / value
@@ -109,6 +114,10 @@ def _check_records(pkg: StrategyPackage, path: Path) -> None:
             continue
         try:
             record = json.loads(line)
+        except RecursionError:
+            found.add("CM504", "the record is nested too deeply", at=(number, 1))
+            reported += 1
+            continue
         except ValueError as exc:
             found.add("CM504", f"line is not JSON: {exc}", at=(number, 1))
             reported += 1

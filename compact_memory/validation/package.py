@@ -127,18 +127,19 @@ def find_packages(paths: list[str], cwd: Path, findings: list[Finding], *,
 
 
 def _owners(path: Path) -> list[Path]:
+    # os.path checks throughout: a directory that cannot be searched is skipped, not an error.
     path = Path(os.path.normpath(path))
-    if path.is_dir():
-        if (path / MANIFEST_NAME).is_file():
+    if os.path.isdir(path):
+        if os.path.isfile(path / MANIFEST_NAME):
             return [path]
         try:
-            children = sorted(p for p in path.iterdir() if (p / MANIFEST_NAME).is_file())
+            children = sorted(p for p in path.iterdir() if os.path.isfile(p / MANIFEST_NAME))
         except OSError:
             children = []
         if children:
             return children
-    for parent in path.parents if not path.is_dir() else [path, *path.parents]:
-        if (parent / MANIFEST_NAME).is_file():
+    for parent in path.parents if not os.path.isdir(path) else [path, *path.parents]:
+        if os.path.isfile(parent / MANIFEST_NAME):
             return [parent]
     return []
 
