@@ -59,6 +59,10 @@ def compress(
     started = time.perf_counter()
     memory, trace = call_compress(instance, text_or_chunks, budget, kwargs)
     elapsed_ms = (time.perf_counter() - started) * 1000
+    if budget == 0 and memory.text:  # the contract: budget 0 gives empty output, whitespace included
+        trace.add_step("runtime_budget_cut", {"strategy_tokens": tok.count(memory.text), "budget": 0,
+                                              "kept_tokens": 0})
+        memory.text = ""
     out_tokens = tok.count(memory.text)
     if out_tokens > budget:
         memory.text = head(tok, memory.text, budget)

@@ -118,10 +118,18 @@ def tail(tokenizer: Tokenizer, text: str, max_tokens: int) -> str:
     return _search(tokenizer, text, max_tokens, from_end=True)
 
 
+# Counts are not always monotonic in the text's length: WordPiece reads a word longer than its limit as one
+# [UNK], while its prefixes count a token a character. Up to this size the whole text is counted first,
+# so text that fits always comes back unchanged.
+_COUNT_WHOLE_UP_TO = 65_536
+
+
 def _search(tokenizer: Tokenizer, text: str, max_tokens: int, *, from_end: bool) -> str:
     def piece(k: int) -> str:
         return text[len(text) - k :] if from_end else text[:k]
 
+    if len(text) <= _COUNT_WHOLE_UP_TO and tokenizer.count(text) <= max_tokens:
+        return text
     # Grow a window until it holds more than max_tokens, then binary-search
     # the longest piece that fits. Only pieces that were counted are returned.
     window = max(64, max_tokens * 8)
