@@ -133,7 +133,7 @@ def _owners(path: Path) -> list[Path]:
         if os.path.isfile(path / MANIFEST_NAME):
             return [path]
         try:
-            children = sorted(p for p in path.iterdir() if os.path.isfile(p / MANIFEST_NAME))
+            children = sorted(p for p in path.iterdir() if _may_hold_a_manifest(p))
         except OSError:
             children = []
         if children:
@@ -142,6 +142,15 @@ def _owners(path: Path) -> list[Path]:
         if os.path.isfile(parent / MANIFEST_NAME):
             return [parent]
     return []
+
+
+def _may_hold_a_manifest(directory: Path) -> bool:
+    """A manifest is there, or the directory cannot be searched (then reading it reports why: CM101)."""
+    try:
+        return os.path.isfile(os.path.join(directory, MANIFEST_NAME)) or (
+            os.path.isdir(directory) and not os.access(directory, os.X_OK))
+    except OSError:
+        return False
 
 
 def _check_builtin_id(pkg: StrategyPackage) -> None:
