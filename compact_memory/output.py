@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import sys
 
 from compact_memory.errors import CompactMemoryError
@@ -26,6 +27,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+_INVISIBLE = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 # Bumped only when a field of a document changes meaning or disappears; adding fields keeps it.
 FORMAT_VERSION = 1
 MAX_DEPTH = 200
@@ -47,6 +49,9 @@ def dumps(data: Any) -> str:
     ``\\udcXX`` escapes, which keep the document valid and read back as the same string.
     """
     text = json.dumps(plain(data), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    # Characters that reorder or hide text on a terminal (bidi overrides, zero-width, C1 controls) are
+    # written as \uXXXX escapes: the document reads back the same, and a terminal shows it as it is.
+    text = _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -32,7 +32,9 @@ class CompressionTrace:
         self.steps.append({"type": step_type, "details": dict(details or {})})
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields as a dict (shared, not copied: a plugin's trace may hold cycles, which a deep copy
+        would follow forever; :func:`compact_memory.output.dumps` writes any of it as plain JSON)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def to_json(self, **kwargs: Any) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
