@@ -467,3 +467,45 @@ def test_uninstall_force_removes_a_package_whose_record_names_another_id(generat
     code, _, err = uninstall("x", "--force")
     assert code == 0, err
     assert not (plugins / "x").exists()
+
+
+# --- the trust boundary -----------------------------------------------------------------------------
+
+
+def test_uninstall_never_deletes_through_a_linked_directory(generated: Path, plugins: Path, tmp_path: Path) -> None:
+    """A directory of the installed package replaced by a link to elsewhere: the files there survive."""
+    assert install(str(generated))[0] == 0
+    outside = tmp_path / "victim"
+    (outside / "tests").mkdir(parents=True)
+    for name in ("conftest.py", "test_strategy.py"):
+        shutil.copy(plugins / "x" / "tests" / name, outside / "tests" / name)  # same bytes: the hashes match
+    shutil.rmtree(plugins / "x" / "tests")
+    (plugins / "x" / "tests").symlink_to(outside / "tests", target_is_directory=True)
+    before = snapshot(outside)
+    code, _, err = uninstall("x")
+    assert code == 1 and "tests/conftest.py" in err and "changed since they were installed" in err
+    code, _, err = uninstall("x", "--force")
+    assert code == 0, err
+    assert snapshot(outside) == before and not (plugins / "x").exists()
+
+
+def test_a_record_nested_too_deeply_is_a_clear_refusal(generated: Path, plugins: Path) -> None:
+    assert install(str(generated))[0] == 0
+    (plugins / "x" / MARKER).write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    code, _, err = uninstall("x")
+    assert code == 1 and "cannot be read (RecursionError)" in err and "Traceback" not in err
+
+
+def test_concurrent_installs_of_one_id_serialize(generated: Path, plugins: Path) -> None:
+    """Ten rounds of two installs at once: exactly one installs; the other sees it installed."""
+    for _ in range(10):
+        procs = [subprocess.Popen([sys.executable, "-m", "compact_memory", "dev", "install-strategy-package",
+                                   str(generated)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for _ in range(2)]
+        outcomes = [(p.returncode, *p.communicate(timeout=120)) for p in procs]
+        outcomes = [(p.returncode, out, err) for p, (_, out, err) in zip(procs, outcomes, strict=True)]
+        installed = [o for o in outcomes if o[0] == 0 and o[1].startswith("installed ")]
+        unchanged = [o for o in outcomes if "already installed" in o[1] + o[2]]
+        assert len(installed) == 1 and len(unchanged) == 1, outcomes
+        assert [p.name for p in plugins.iterdir() if p.name.startswith(".")] == []
+        assert uninstall("x")[0] == 0

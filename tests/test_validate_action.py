@@ -119,3 +119,42 @@ def test_install_plan(tmp_path: Path) -> None:
         ["install", "--disable-pip-version-check", "-r", str(with_requirements / "requirements.txt")],
     ]
     assert github_action.install_commands(["a"], "skip", tmp_path) == []
+
+
+def _step(name: str) -> dict[str, str]:
+    steps = yaml.safe_load(ACTION.read_text())["runs"]["steps"]
+    return next(s for s in steps if "run" in s and name in s["run"])
+
+
+def run_step(name: str, repo: Path, inputs: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """One of action.yml's run steps, as the runner runs it: bash, inputs in the environment, in the repository."""
+    import os
+
+    step = _step(name)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "GITHUB_OUTPUT": str(tmp_path / "output"), "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+           **{f"INPUT_{k.upper().replace('-', '_')}": v for k, v in inputs.items()}}
+    return subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo, env=env, capture_output=True, text=True,
+                          timeout=600)
+
+
+def test_the_checked_repository_cannot_run_code_or_write_workflow_commands(tmp_path: Path) -> None:
+    """A repository with a planted yaml.py and a package directory whose name starts a workflow command."""
+    repo = tmp_path / "repo"
+    evil_name = "pkg\n::warning file=x::injected"
+    write_package(repo / evil_name)
+    (repo / evil_name / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools"]\n\n[project]\nname = "x"\nversion = "0.1.0"\n')
+    marker = tmp_path / "ran"
+    (repo / "yaml.py").write_text(f"open({str(marker)!r}, 'w').close()\nraise SystemExit('planted')\n")
+    (tmp_path / "output").write_text("")
+    inputs = {"path": f"'{evil_name}'", "import-check": "skip", "strict": "false"}
+    installed = run_step("github_action install", repo, inputs, tmp_path)
+    validated = run_step("github_action validate", repo, inputs, tmp_path)
+    assert not marker.exists(), "code from the checked repository ran"
+    for result in (installed, validated):
+        assert "Traceback" not in result.stderr
+        for line in result.stdout.splitlines():
+            assert not line.startswith("::warning file=x::"), line
+    assert "::error " in validated.stdout or "::warning " in validated.stdout  # the real findings, escaped
+    assert "pkg%0A%3A%3Awarning file=x%3A%3Ainjected" in validated.stdout
