@@ -224,9 +224,11 @@ def _package_name(root: Path) -> str:
     try:
         import tomllib
 
-        project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+        from compact_memory.io import read_regular_file
+
+        project = tomllib.loads(read_regular_file(root / "pyproject.toml", 1_000_000).decode("utf-8"))
         names = [name for name, where in project["tool"]["setuptools"]["package-dir"].items() if where == "."]
-    except (ImportError, OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (ImportError, OSError, ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
         names = []
     return names[0] if len(names) == 1 and isinstance(names[0], str) else root.resolve().name
 

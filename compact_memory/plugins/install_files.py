@@ -143,7 +143,9 @@ def read_marker(directory: Path) -> Record | None:
     if not path.is_file():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        from compact_memory.io import read_regular_file
+
+        data = json.loads(read_regular_file(path, 10_000_000))
         files = data["files"]
         record = Record(strategy_id=str(data["strategy_id"]), version=str(data["version"]),
                         files={str(k): str(v) for k, v in files.items()}, source=data.get("source"))

@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from compact_memory import __version__
+from compact_memory.io import read_regular_file
 
+MAX_MODULE_BYTES = 5_000_000
 FORMAT = 2  # bumped whenever the checks whose findings are cached change
 NO_CACHE_ENV = "COMPACT_MEMORY_NO_CACHE"
 _state: dict[str, Any] = {"enabled": True}
@@ -60,18 +62,18 @@ def load(root: Path, name: str) -> list[dict[str, Any]] | None:
     if folder is None:
         return None
     try:
-        entry = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+        entry = json.loads(read_regular_file(folder / f"{name}.json", 10_000_000))
         for relative, expected in entry["modules"].items():
             if _current(root / relative) != expected:
                 return None
         return list(entry["findings"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
 
 
 def _current(path: Path) -> str:
     try:
-        return digest(path.read_bytes())
+        return digest(read_regular_file(path, MAX_MODULE_BYTES))
     except OSError:
         return ""  # absent, as it was when the entry was written if the entry says ""
 

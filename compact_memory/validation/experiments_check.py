@@ -93,10 +93,10 @@ def _data_paths(exp: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
 
 def _check_records(pkg: StrategyPackage, path: Path) -> None:
     found = pkg.on(path.relative_to(pkg.root))
+    from compact_memory.io import read_regular_file
+
     try:
-        if path.stat().st_size > _MAX_JSONL_BYTES:
-            return
-        raw = path.read_bytes()
+        raw = read_regular_file(path, _MAX_JSONL_BYTES)
     except OSError:
         return
     try:

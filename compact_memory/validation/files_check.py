@@ -84,10 +84,10 @@ def check_requirements(pkg: StrategyPackage) -> None:
                          at=pkg.at("dependencies"), json_path="$.dependencies",
                          hint="create requirements.txt with one line per dependency: " + "; ".join(deps))
         return
+    from compact_memory.io import read_regular_file
+
     try:
-        if path.stat().st_size > _MAX_REQUIREMENTS_BYTES:
-            return
-        text = path.read_bytes().decode("utf-8", errors="replace")
+        text = read_regular_file(path, _MAX_REQUIREMENTS_BYTES).decode("utf-8", errors="replace")
     except OSError:
         return
     listed = {}

@@ -87,12 +87,19 @@ class Analyzer:
 
     def _parse(self, file: Path, report: bool) -> tuple[ast.Module, bytes] | None:
         found = self.pkg.on(file.relative_to(self.pkg.root))
+        import errno
+
+        from compact_memory.io import read_regular_file
+
         try:
-            if file.stat().st_size > _MAX_SOURCE_BYTES:
+            try:
+                source = read_regular_file(file, _MAX_SOURCE_BYTES)
+            except OSError as exc:
+                if exc.errno != errno.EFBIG:
+                    raise
                 if report:
                     found.add("CM401", f"the module is larger than {_MAX_SOURCE_BYTES:,} bytes; not analysed")
                 return None
-            source = file.read_bytes()
             tree = ast.parse(source, filename=str(file))
             # The compiler finds what the parser lets through (a misplaced `from __future__` import,
             # `return` outside a function, a repeated argument name); compiling runs nothing.

@@ -23,8 +23,10 @@ def check(pkg: StrategyPackage) -> None:
     if pkg.module_file is None or class_name is None or not class_name.isidentifier():
         return
     name = pkg.text("strategy_module") or ""
+    from compact_memory.io import read_regular_file
+
     try:
-        source = pkg.module_file.read_bytes()
+        source = read_regular_file(pkg.module_file, cache.MAX_MODULE_BYTES)
     except OSError:
         return
     relative = str(pkg.module_file.relative_to(pkg.root))
