@@ -37,7 +37,8 @@ DEV_COMMANDS = {
         "run_package_experiment", "run a strategy package's experiments and compare it with baseline strategies"),
     "search": ("search", "search the community index of shared strategies (offline) and show which are installed"),
     "install-strategy-package": (
-        "install_strategy_package", "validate a directory strategy package and copy it into the user plugin directory"),
+        "install_strategy_package",
+        "install a strategy package (directory, index id, git URL, wheel or requirement), verified first"),
     "uninstall-strategy-package": (
         "uninstall_strategy_package", "remove a strategy package installed with install-strategy-package"),
     "inspect-trace": ("inspect_trace", "show a saved compression trace: strategy, sizes, time and every step"),

@@ -22,7 +22,7 @@ INDEX = REPO / "community" / "strategies.yaml"
 PAGE = REPO / "docs" / "community_strategies.md"
 
 GOOD = """\
-index_format_version: "1.0"
+index_format_version: "2.0"
 strategies:
   - id: alpha
     display_name: "Alpha"
@@ -31,8 +31,10 @@ strategies:
     version: "0.1.0"
     tags: [extractive]
     install:
-      pip: "compact-memory-alpha>=0.1"
+      pip: {requirement: "compact-memory-alpha==0.1.0"}
 """
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+PIP = 'pip: {requirement: "compact-memory-alpha==0.1.0"}'
 
 
 def community(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -63,9 +65,9 @@ def test_the_shipped_index_is_the_repository_one_and_passes() -> None:
 def test_entries_for_this_repository_match_their_manifests() -> None:
     """Truthful entries: the package exists, passes the validator strictly, and the copied fields agree."""
     for entry in load_index(INDEX).entries:
-        if entry.install.get("repository") != "https://github.com/compact-memory/compact-memory":
+        if entry.method != "git" or entry.pin["url"] != "https://github.com/compact-memory/compact-memory":
             continue
-        package = REPO / entry.install["subdirectory"]
+        package = REPO / entry.pin["subdirectory"]
         manifest = yaml.safe_load((package / "strategy_package.yaml").read_text(encoding="utf-8"))
         assert (entry.id, entry.display_name, entry.version, list(entry.authors), entry.description) == (
             manifest["strategy_id"], manifest["display_name"], manifest["version"], manifest["authors"],
@@ -100,18 +102,33 @@ def test_a_good_index_has_no_findings(tmp_path: Path) -> None:
         ('authors: ["Ada"]', "authors: []", "6:14: error CM205 strategies[0].authors must not be empty"),
         ("id: alpha", "id: Alpha", "3:9: error CM205 strategies[0].id 'Alpha' does not match the pattern"),
         ("[extractive]", "[Extractive Things]", "8:12: error CM205 strategies[0].tags[0] 'Extractive Things'"),
-        ('pip: "compact-memory-alpha>=0.1"', 'pip: "alpha >= = 1"', "10:12: error CM206 'alpha >= = 1' is not a "
-                                                                   "PEP 508 requirement"),
-        ('pip: "compact-memory-alpha>=0.1"', "repository: http://example.com/a",
-         "10:19: error CM205 strategies[0].install.repository 'http://example.com/a' does not match"),
-        ('pip: "compact-memory-alpha>=0.1"', 'pip: "a"\n      repository: https://example.com/a',
-         "10:7: error CM205 strategies[0].install has pip and repository; give only one of them"),
-        ('pip: "compact-memory-alpha>=0.1"', "subdirectory: pkg",
-         "10:7: error CM205 strategies[0].install needs one of the keys pip, repository"),
-        ('pip: "compact-memory-alpha>=0.1"', "repository: https://example.com/a\n      subdirectory: ../up",
-         "11:21: error CM205 strategies[0].install.subdirectory '../up' does not match"),
-        ('index_format_version: "1.0"', 'index_format_version: "2.0"',
-         '1:23: error CM205 index_format_version must be "1.0", not \'2.0\''),
+        (PIP, 'pip: {requirement: "alpha >= = 1"}', "10:26: error CM206 'alpha >= = 1' is not a PEP 508 requirement"),
+        (PIP, 'pip: {requirement: "alpha>=0.1"}', "10:26: error CM206 'alpha>=0.1' does not pin one version with == "
+                                               '(hint: pin the version the entry lists: "alpha==0.1.0")'),
+        (PIP, 'pip: {requirement: "alpha==0.2.0"}', "10:26: error CM206 'alpha==0.2.0' pins 0.2.0, but the entry's "
+                                                 "version is 0.1.0"),
+        (PIP, 'pip: {requirement: "alpha==0.1.0", hashes: ["md5:abc"]}',
+         "10:51: error CM205 strategies[0].install.pip.hashes[0] 'md5:abc' does not match the pattern"),
+        (PIP, f'git: {{url: "http://example.com/a", commit: "{COMMIT}"}}',
+         "10:18: error CM205 strategies[0].install.git.url 'http://example.com/a' does not match"),
+        (PIP, 'git: {url: "https://example.com/a", commit: "v0.1.0"}',
+         "10:51: error CM205 strategies[0].install.git.commit 'v0.1.0' does not match the pattern ^[0-9a-f]{40}$ "
+         "(hint: The full 40-character hash"),
+        (PIP, 'git: {url: "https://example.com/a"}', "10:12: error CM201 strategies[0].install.git missing required "
+                                                  "key 'commit'"),
+        (PIP, f'git: {{url: "https://example.com/a", commit: "{COMMIT}"}}\n      {PIP}',
+         "10:7: error CM205 strategies[0].install has git and pip; give only one of them"),
+        (PIP, "repository: https://example.com/a", "10:7: error CM202 unknown key 'repository' (hint: known keys: "
+                                                  "git, pip)"),
+        (f"install:\n      {PIP}", "install: {}",
+         "9:14: error CM205 strategies[0].install needs one of the keys git, pip"),
+        (PIP, f'git: {{url: "https://example.com/a", commit: "{COMMIT}", subdirectory: "../up"}}',
+         "10:109: error CM205 strategies[0].install.git.subdirectory '../up' does not match"),
+        ('index_format_version: "2.0"', 'index_format_version: "3.0"',
+         '1:23: error CM205 index_format_version must be "2.0", not \'3.0\''),
+        ('index_format_version: "2.0"', 'index_format_version: "1.0"',
+         "1:23: error CM205 index format 1.0 does not pin what an entry installs; this compact-memory reads 2.0 "
+         '(hint: write index_format_version: "2.0"'),
         ("    tags: [extractive]\n", '    tags: [extractive]\n    compact_memory_version: "~=banana"\n',
          "9:29: error CM206 '~=banana' is not a PEP 440 version specifier"),
     ],
@@ -173,7 +190,7 @@ def test_write_command(tmp_path: Path) -> None:
     result = community("--write", str(page), "--index", str(index))
     assert result.returncode == 0 and "wrote" in result.stderr
     assert page.read_text(encoding="utf-8") == render_markdown(load_index(index))
-    assert 'pip install "compact-memory-alpha>=0.1"' in page.read_text(encoding="utf-8")
+    assert "compact-memory dev install-strategy-package alpha" in page.read_text(encoding="utf-8")
     result = community("--write", str(page), "--index", str(index))
     assert result.returncode == 0 and "up to date" in result.stderr
     index.write_text(GOOD.replace("id: alpha", "id: Alpha"), encoding="utf-8")

@@ -26,7 +26,7 @@ NEW_ENTRY = """\
     authors: ["Ada"]
     version: "0.1.0"
     install:
-      pip: "compact-memory-alpha>=0.1"
+      pip: {requirement: "compact-memory-alpha==0.1.0"}
 """
 
 
@@ -77,6 +77,6 @@ def test_a_new_entry_regenerates_the_page(repo: Path, tmp_path: Path) -> None:
     result = pre_commit(repo, tmp_path, "community/strategies.yaml")
     assert result.returncode == 1  # pre-commit fails a hook that changed files
     assert "files were modified by this hook" in result.stdout
-    assert 'pip install "compact-memory-alpha>=0.1"' in (repo / "docs" / "community_strategies.md").read_text(
+    assert "- Source: pip compact-memory-alpha==0.1.0" in (repo / "docs" / "community_strategies.md").read_text(
         encoding="utf-8")
     assert pre_commit(repo, tmp_path, "community/strategies.yaml").returncode == 0

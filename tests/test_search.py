@@ -9,8 +9,9 @@ from conftest import REPO, run_cli
 
 SAMPLE = REPO / "examples" / "sample_strategy_package"
 
-LOCAL_INDEX = """\
-index_format_version: "1.0"
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+LOCAL_INDEX = f"""\
+index_format_version: "2.0"
 strategies:
   - id: section_digest
     display_name: "Section digest"
@@ -18,9 +19,8 @@ strategies:
     authors: ["compact-memory developers"]
     version: "0.2.0"
     install:
-      repository: https://github.com/compact-memory/compact-memory
-      subdirectory: examples/sample_strategy_package
-      ref: v0.2.0
+      git: {{url: "https://github.com/compact-memory/compact-memory", commit: "{COMMIT}", tag: v0.2.0,
+             subdirectory: examples/sample_strategy_package}}
   - id: team_glossary
     display_name: "Team glossary"
     description: "Keeps sentences that define our internal terms."
@@ -28,7 +28,7 @@ strategies:
     version: "1.0"
     tags: [glossary, internal]
     install:
-      pip: "team-glossary-strategy>=1.0"
+      pip: {{requirement: "team-glossary-strategy==1.0"}}
 """
 
 
@@ -48,7 +48,8 @@ def test_lists_the_shipped_index() -> None:
     assert code == 0, err
     assert out.startswith("section_digest  Section digest  0.1.0\n")
     assert "status: not installed" in out
-    assert "compact-memory dev install-strategy-package compact-memory/examples/sample_strategy_package" in out
+    assert "    install: compact-memory dev install-strategy-package section_digest\n" in out
+    assert "    source: git https://github.com/compact-memory/compact-memory at " in out
     assert "1 strategy listed (1 in 1 index)" in err
 
 
@@ -66,8 +67,11 @@ def test_json_document() -> None:
     assert index["shipped"] and index["entries"] == 1 and index["errors"] == 0
     (hit,) = doc["results"]
     assert hit["state"] == "not_installed" and hit["active"] is None and hit["installed"] == []
-    assert hit["install"] == {"repository": "https://github.com/compact-memory/compact-memory",
-                              "subdirectory": "examples/sample_strategy_package"}
+    git = hit["install"]["git"]
+    assert (git["url"], git["subdirectory"]) == ("https://github.com/compact-memory/compact-memory",
+                                                 "examples/sample_strategy_package")
+    assert len(git["commit"]) == 40 and hit["install_commands"] == [
+        "compact-memory dev install-strategy-package section_digest"]
     assert hit["update_available"] is False and isinstance(hit["line"], int)
 
 
@@ -91,14 +95,17 @@ def test_shows_installed_and_active(user_plugin_dir: Path, tmp_path: Path) -> No
     index = tmp_path / "team.yaml"
     index.write_text(LOCAL_INDEX, encoding="utf-8")
     doc = search_json("--index", str(index))
-    assert [i["shipped"] for i in doc["indexes"]] == [True, False]
+    assert [i["shipped"] for i in doc["indexes"]] == [False, True]
     hits = {h["id"]: h for h in doc["results"]}
     assert sorted(hits) == ["section_digest", "team_glossary"]
     assert hits["section_digest"]["version"] == "0.2.0" and hits["section_digest"]["update_available"] is True
-    assert hits["team_glossary"]["install_commands"] == ['pip install "team-glossary-strategy>=1.0"']
+    assert hits["team_glossary"]["install_commands"] == [
+        f"compact-memory dev install-strategy-package --index {index} team_glossary"]
     _, out, _ = search("--index", str(index), "digest")
-    assert "(update available: 0.2.0)" in out
-    assert "git clone --depth 1 --branch v0.2.0 https://github.com/compact-memory/compact-memory" in out
+    assert f"(update available: 0.2.0: compact-memory dev install-strategy-package --index {index} --upgrade " \
+           "section_digest)" in out
+    assert f"source: git https://github.com/compact-memory/compact-memory at {COMMIT} (v0.2.0) in " \
+           "examples/sample_strategy_package" in out
 
 
 def test_tags_rank_first(tmp_path: Path) -> None:
@@ -114,16 +121,17 @@ def test_a_bad_local_index_gives_findings_with_lines(tmp_path: Path) -> None:
     index.write_text(LOCAL_INDEX.replace('version: "1.0"\n    tags', "version: 1.0\n    tags"), encoding="utf-8")
     code, out, err = search("--index", str(index))
     assert code == 1
-    assert f"{index}:16:14: error CM204 strategies[1].version must be text, but YAML reads 1.0 as a number " \
+    assert f"{index}:15:14: error CM204 strategies[1].version must be text, but YAML reads 1.0 as a number " \
            '(hint: quote it: version: "1.0")' in err
     # The good entries are still found.
     assert "section_digest" in out and "team_glossary" not in out
 
     code, out, _ = search("--index", str(index), "--json")
     doc = json.loads(out)
-    assert code == 1 and doc["indexes"][1]["errors"] == 1
+    assert code == 1
     assert [(f["code"], f["line"], f["json_path"]) for f in doc["findings"]] == [
-        ("CM204", 16, "$.strategies[1].version")]
+        ("CM204", 15, "$.strategies[1].version")]
+    assert doc["indexes"][0]["errors"] == 1 and doc["indexes"][1]["shipped"]
 
 
 def test_a_missing_or_broken_index_file(tmp_path: Path) -> None:

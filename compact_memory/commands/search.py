@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -19,29 +18,33 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: s
         parents=parents,
         help=summary,
         description=(
-            "Search the community strategy index shipped with this compact-memory, and index files given with "
-            "--index, for entries whose id, name, description, tags or authors contain every word of QUERY. "
-            "Each result says whether the strategy is installed and active here. No network access; no plugin "
-            "code runs. See docs/community_strategies.md."
+            "Search the community strategy indexes for entries whose id, name, description, tags or authors "
+            "contain every word of QUERY. The indexes, earlier first: each --index (a file or an http(s) URL), "
+            "the URLs in COMPACT_MEMORY_INDEX_URL, then the index shipped with this compact-memory; an id listed "
+            "in several comes from the earliest. URLs are fetched at most hourly (or with --refresh) into the "
+            "user cache; offline, the cached copy is used, with a note saying how old it is. Each result says "
+            "whether the strategy is installed and active here, which version, and whether the index lists a "
+            "newer one. No plugin code runs. See docs/community_strategies.md."
         ),
         epilog="Exit codes: 0 success, 1 an index has errors, 2 usage error, 130 interrupted.",
     )
     parser.add_argument("query", nargs="*", metavar="QUERY", help="words to look for (all must match); none lists all")
-    parser.add_argument("--index", action="append", default=[], metavar="FILE", dest="indexes",
-                        help="also search this index file (repeatable); its entries win over the shipped index's")
+    parser.add_argument("--index", action="append", default=[], metavar="FILE_OR_URL", dest="indexes",
+                        help="also search this index (repeatable; earlier wins, and all win over the shipped index)")
+    parser.add_argument("--refresh", action="store_true", help="fetch index URLs again instead of using the cache")
     parser.add_argument("--json", action="store_true", help="print a JSON document (see docs/community_strategies.md)")
-    parser.set_defaults(handler=lambda a: run(" ".join(a.query), indexes=a.indexes, as_json=a.json))
+    parser.set_defaults(handler=lambda a: run(" ".join(a.query), indexes=a.indexes, as_json=a.json,
+                                              refresh=a.refresh))
 
 
-def run(query: str, *, indexes: list[str], as_json: bool) -> int:
+def run(query: str, *, indexes: list[str], as_json: bool, refresh: bool = False) -> int:
     from compact_memory.community import search
-    from compact_memory.community.index import load_index, shipped_index_path
+    from compact_memory.community.indexes import indexes_in_effect, merge
     from compact_memory.plugins.registry import resolve_candidates
 
-    loaded = [load_index(shipped_index_path())]
-    loaded += [load_index(Path(path)) for path in indexes]
+    loaded = indexes_in_effect(indexes, refresh=refresh)
     findings = [f for index in loaded for f in index.findings]
-    hits = search.match(search.merge([index.entries for index in loaded]), query)
+    hits = search.match(merge(loaded), query)
     groups, _ = resolve_candidates()
     search.attach_installed(hits, groups)
     if findings:
@@ -61,8 +64,8 @@ def _write_json(query: str, loaded: list[Index], hits: list[Hit]) -> None:
 
     output.write_json({
         "query": query,
-        "indexes": [{"path": str(index.path), "shipped": i == 0, "entries": len(index.entries),
-                     "errors": index.errors} for i, index in enumerate(loaded)],
+        "indexes": [{"path": str(index.path), "name": index.display, "shipped": i == len(loaded) - 1,
+                     "entries": len(index.entries), "errors": index.errors} for i, index in enumerate(loaded)],
         "results": [hit.to_json() for hit in hits],
         "findings": [f.to_json() for index in loaded for f in index.findings],
     })
@@ -79,9 +82,9 @@ def _write_text(query: str, loaded: list[Index], hits: list[Hit]) -> None:
         lines.append(f"    {e.description}")
         if e.tags:
             lines.append(f"    tags: {', '.join(e.tags)}")
+        lines.append(f"    source: {e.source_text()}")
         lines.append(f"    status: {hit.status_text()}")
-        for i, command in enumerate(e.install_commands()):
-            lines.append(f"    {'install: ' if i == 0 else '         '}{command}")
+        lines += [f"    install: {command}" for command in e.install_commands()]
     output.write_text("".join(printable(line, newlines=False) + "\n" for line in lines))
     entries = sum(len(index.entries) for index in loaded)
     what = f"matching {query!r}" if query.strip() else "listed"

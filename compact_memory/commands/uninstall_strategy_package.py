@@ -14,7 +14,9 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: s
         description=(
             "Remove the files that install-strategy-package put in the user plugin directory (or --from DIR) "
             "for strategy ID. Refuses a directory it did not install, or whose files were changed since, "
-            "unless --force. Files added later are kept."
+            "unless --force. Files added later are kept. A strategy that install-strategy-package installed "
+            "with pip is removed with pip: only its own distribution, and not while another installed "
+            "distribution requires it."
         ),
         epilog="Exit codes: 0 removed, 1 refused or failed, 2 usage error, 130 interrupted.",
     )
@@ -28,10 +30,24 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: s
 
 
 def run(strategy_id: str, *, from_dir: str | None = None, force: bool = False, as_json: bool = False) -> int:
+    import os
+
     from compact_memory import console, output
+    from compact_memory.names import is_strategy_id
     from compact_memory.plugins.install import plugin_root, uninstall
 
     root = plugin_root(from_dir, create=False, option="--from")
+    if from_dir is None and not os.path.lexists(root / strategy_id) and is_strategy_id(strategy_id):
+        from compact_memory.community.pip_install import distribution_of, uninstall_with_pip
+
+        name = distribution_of(strategy_id)
+        if name is not None:
+            doc = uninstall_with_pip(strategy_id, name)
+            if as_json:
+                output.write_json(doc)
+            else:
+                output.write_text(f"uninstalled {strategy_id} {doc['version']} (the distribution {name}) with pip\n")
+            return 0
     outcome = uninstall(strategy_id, root, force=force)
     if as_json:
         output.write_json({"result": outcome.action, **outcome.to_json()})

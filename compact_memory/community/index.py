@@ -22,6 +22,9 @@ from compact_memory.diagnostics.findings import Finding, Findings, json_path
 INDEX_PARTS = ("community", "strategies.yaml")
 SCHEMA_NAME = "community_index"
 DUPLICATE_ID = "CM801"
+MIGRATE_HINT = ("write index_format_version: \"2.0\" and give each entry install: {git: {url, commit, "
+                "subdirectory}} (the full commit hash: git ls-remote URL TAG) or install: {pip: {requirement: "
+                "NAME==VERSION}}; see docs/community_strategies.md")
 _ENTRY_PATH = re.compile(r"^\$\.strategies\[(\d+)\]")
 
 
@@ -32,27 +35,42 @@ class Entry:
     description: str
     authors: tuple[str, ...]
     version: str
-    install: Mapping[str, str]
+    install: Mapping[str, Any]  # {"git": {url, commit, tag?, subdirectory?}} or {"pip": {requirement, hashes?}}
     tags: tuple[str, ...] = ()
     homepage: str | None = None
     license: str | None = None
     compact_memory_version: str | None = None
-    index: str = ""  # the index file it comes from, as displayed
+    index: str = ""  # the index it comes from, as displayed
     line: int | None = None
+    index_option: str | None = None  # the --index value that lists it; None for the indexes in effect anyway
+
+    @property
+    def method(self) -> str:
+        """How it installs: "git" or "pip"."""
+        return "git" if "git" in self.install else "pip"
+
+    @property
+    def pin(self) -> Mapping[str, Any]:
+        return self.install[self.method]  # type: ignore[no-any-return]
+
+    def source_text(self) -> str:
+        """Where the install comes from, pinned: what a user checks before saying yes."""
+        pin = self.pin
+        if self.method == "pip":
+            hashes = pin.get("hashes") or []
+            return f"pip {pin['requirement']}" + (f" ({len(hashes)} sha256 hash{'es' if len(hashes) != 1 else ''})"
+                                                  if hashes else "")
+        where = f" in {pin['subdirectory']}" if pin.get("subdirectory") else ""
+        tag = f" ({pin['tag']})" if pin.get("tag") else ""
+        return f"git {pin['url']} at {pin['commit']}{tag}{where}"
+
+    def install_command(self, *, upgrade: bool = False) -> str:
+        """The shell command that installs this entry, every value quoted; nothing is run or fetched here."""
+        index = f" --index {_quote(self.index_option)}" if self.index_option else ""
+        return f"compact-memory dev install-strategy-package{index}{' --upgrade' if upgrade else ''} {self.id}"
 
     def install_commands(self) -> list[str]:
-        """Shell commands that install this entry, every value quoted; nothing is run or fetched here."""
-        if "pip" in self.install:
-            return [f"pip install {_quote(self.install['pip'])}"]
-        repository = self.install["repository"]
-        clone = repository.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
-        ref = self.install.get("ref")
-        branch = f" --branch {_quote(ref)}" if ref else ""
-        package_dir = f"{clone}/{self.install['subdirectory']}" if self.install.get("subdirectory") else clone
-        return [
-            f"git clone --depth 1{branch} {_quote(repository)} {_quote(clone)}",
-            f"compact-memory dev install-strategy-package {_quote(package_dir)}",
-        ]
+        return [self.install_command()]
 
     def searchable(self) -> str:
         return " ".join([self.id, self.display_name, self.description, *self.tags, *self.authors]).lower()
@@ -65,7 +83,8 @@ class Entry:
             "authors": list(self.authors),
             "version": self.version,
             "tags": list(self.tags),
-            "install": dict(self.install),
+            "install": _plain(self.install),
+            "source": self.source_text(),
             "install_commands": self.install_commands(),
             "homepage": self.homepage,
             "license": self.license,
@@ -73,6 +92,14 @@ class Entry:
             "index": self.index,
             "line": self.line,
         }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 @dataclass
@@ -98,8 +125,8 @@ def shipped_index_path() -> Path:
     return data_path(*INDEX_PARTS)
 
 
-def load_index(path: Path, display: str | None = None) -> Index:
-    """Read and check one index file; ``display`` is how findings name it."""
+def load_index(path: Path, display: str | None = None, option: str | None = None) -> Index:
+    """Read and check one index file; ``display`` is how findings name it, ``option`` how --index named it."""
     from compact_memory.diagnostics import schema_check
     from compact_memory.diagnostics.findings import display_path
     from compact_memory.diagnostics.yaml_marks import read_yaml
@@ -119,6 +146,11 @@ def load_index(path: Path, display: str | None = None) -> Index:
         found.add("CM108", f"the index must be a mapping of keys, but it is {what}", at=doc.at(()) or (1, 1),
                   hint="start with index_format_version: \"1.0\" and a strategies: list")
         return index
+    if doc.data.get("index_format_version") == "1.0":
+        found.add("CM205", "index format 1.0 does not pin what an entry installs; this compact-memory reads 2.0",
+                  at=doc.at(("index_format_version",)), json_path="$.index_format_version",
+                  hint=MIGRATE_HINT)
+        return index
     schema_check.check(doc.data, doc, SCHEMA_NAME, found)
     items = doc.data.get("strategies")
     if not isinstance(items, list):
@@ -130,7 +162,7 @@ def load_index(path: Path, display: str | None = None) -> Index:
     if not whole_file_broken:
         for i, item in enumerate(items):
             if i not in bad and isinstance(item, dict):
-                index.entries.append(_entry(item, shown, (doc.at(("strategies", i)) or (None, None))[0]))
+                index.entries.append(_entry(item, shown, (doc.at(("strategies", i)) or (None, None))[0], option))
     index.findings.sort(key=Finding.sort_key)
     return index
 
@@ -166,12 +198,22 @@ def _check_values(items: list[Any], doc: Any, found: Findings) -> None:
                     'write e.g. ">=0.1,<1"')
         install = item.get("install")
         pip = install.get("pip") if isinstance(install, dict) else None
-        if isinstance(pip, str) and pip:
+        requirement = pip.get("requirement") if isinstance(pip, dict) else None
+        if isinstance(requirement, str) and requirement:
+            where = ("install", "pip", "requirement")
             try:
-                Requirement(pip)
+                parsed = Requirement(requirement)
             except InvalidRequirement as exc:
-                add("CM206", ("install", "pip"), f"{pip!r} is not a PEP 508 requirement: {exc}",
-                    'write e.g. "compact-memory-fancy>=0.2"')
+                add("CM206", where, f"{requirement!r} is not a PEP 508 requirement: {exc}",
+                    'write e.g. "compact-memory-fancy==0.2.0"')
+            else:
+                pinned = [s.version for s in parsed.specifier if s.operator in ("==", "===")]
+                if parsed.url is None and (len(pinned) != 1 or "*" in pinned[0]):
+                    add("CM206", where, f"{requirement!r} does not pin one version with ==",
+                        f'pin the version the entry lists: "{parsed.name}=={version}"')
+                elif pinned and isinstance(version, str) and pinned[0] != version:
+                    add("CM206", where, f"{requirement!r} pins {pinned[0]}, but the entry's version is {version}",
+                        "list the version that the requirement installs")
         sid = item.get("id")
         if isinstance(sid, str):
             where = doc.at((*base, "id"))
@@ -182,20 +224,21 @@ def _check_values(items: list[Any], doc: Any, found: Findings) -> None:
                 first_line[sid] = where[0]
 
 
-def _entry(item: dict[str, Any], shown: str, line: int | None) -> Entry:
+def _entry(item: dict[str, Any], shown: str, line: int | None, option: str | None) -> Entry:
     return Entry(
         id=item["id"],
         display_name=item["display_name"],
         description=item["description"],
         authors=tuple(item["authors"]),
         version=item["version"],
-        install=dict(item["install"]),
+        install=item["install"],
         tags=tuple(item.get("tags", ())),
         homepage=item.get("homepage"),
         license=item.get("license"),
         compact_memory_version=item.get("compact_memory_version"),
         index=shown,
         line=line,
+        index_option=option,
     )
 
 

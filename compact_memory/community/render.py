@@ -16,50 +16,76 @@ _HEADER = f"""\
 Strategy packages shared by their authors, listed in
 [`community/strategies.yaml`](../community/strategies.yaml) (described by
 [`schemas/community_index.schema.json`](../schemas/community_index.schema.json)).
-The same list ships inside compact-memory, so you can search it offline:
+Every entry is pinned: a git entry to one full commit, a pip entry to one
+version (and optionally the sha256 of its files). The list ships inside
+compact-memory, so search works offline:
 
 ```bash
 compact-memory dev search digest          # id, name, description, tags and authors
+compact-memory dev install-strategy-package section_digest
 compact-memory dev search --json          # every entry, for scripts
 ```
 
-`search` shows, for each entry, whether that strategy is already installed and
-active on your machine. It never goes on the network.
+`search` shows, for each entry, where it installs from, whether that strategy
+is installed and active on your machine, which version, and whether the index
+lists a newer one.
 
 > **A strategy package is code that runs with your permissions.** The index
-> says where a package lives; it does not vouch for it. Read a package's code
+> pins what a package is; it does not vouch for it. Read a package's code
 > before you install it.
 """
 
 _INSTALLING = """\
-## Installing a listed package
+## Installing
 
-- **`pip` entries** are published distributions: run the `pip install` line.
-  compact-memory finds them through their entry point.
-- **`repository` entries** are directory packages in a git repository: clone
-  it and install the package directory into your user plugin directory:
+`compact-memory dev install-strategy-package SOURCE` takes an index id, a
+directory, a git URL in pip's spelling
+(`git+https://host/repo.git@REVISION#subdirectory=path`, `file://` too), a
+wheel or sdist (a path or URL), or a requirement (`name==1.2`). Whatever the
+source, before anything is copied or installed it:
 
-  ```bash
-  git clone --depth 1 https://github.com/OWNER/REPO REPO
-  compact-memory dev install-strategy-package REPO/path/to/package
-  compact-memory dev list-strategies       # the strategy is now listed and active
-  ```
+1. fetches exactly what is pinned: a git entry is cloned with `git` and its
+   commit checked out (a checkout whose HEAD is not the pinned commit is
+   refused); a pip entry's one file is downloaded with
+   `pip download --no-deps` (with `--require-hashes` when the entry lists
+   hashes) and its sha256 checked again;
+2. validates the package statically (no package code runs; warnings count as
+   errors, except a dependency that pip will install);
+3. prints the plan: the source, the commit or sha256, the files it will copy
+   or the distributions pip will install, and the module that will run.
 
-  `install-strategy-package` validates the package first (static checks, no
-  code is run; warnings count as errors) and installs nothing if it fails. It
-  copies into a temporary directory and renames it into place, so an
-  interrupted install leaves nothing half-installed. It refuses to replace an
-  installed package unless you pass `--upgrade` and the new version is newer.
-  `--to DIR` installs into another plugin directory (for example one on
-  `COMPACT_MEMORY_PLUGINS_PATH`).
+In a terminal it then asks `Install it? [y/N]`; `--yes` skips the question
+and `--dry-run` stops after the plan. Directory and git packages are copied
+into the user plugin directory (or `--to DIR`) through a temporary directory
+and one rename, so an interrupted install leaves nothing half-installed. Pip
+packages are installed into the running Python's environment with a
+constraint that keeps the installed compact-memory; if the installed
+distribution does not then expose the strategy with a valid manifest, or the
+install is interrupted, what pip added is removed again. An installed package
+is replaced only with `--upgrade` and a newer version:
 
-  A dependency the package declares but your environment lacks is reported
-  as a warning with the `pip install` line to run; it does not block the
-  install.
+```bash
+compact-memory dev search digest                 # "update available: 0.2.0"
+compact-memory dev install-strategy-package --upgrade section_digest
+compact-memory dev uninstall-strategy-package section_digest
+```
 
-  `compact-memory dev uninstall-strategy-package ID` removes exactly the files
-  that were installed. It refuses a directory it did not install or whose
-  files were changed since, unless you pass `--force`.
+`uninstall-strategy-package ID` removes exactly the files that were copied
+(refusing files changed since, unless `--force`), or, for a package installed
+through pip by this command, that one distribution (refusing while another
+installed distribution requires it).
+
+## Indexes in effect
+
+Ids are looked up, earlier first, in every `--index FILE_OR_URL` (in the
+order given), then in the URLs of `COMPACT_MEMORY_INDEX_URL` (separated by
+spaces), then in the index shipped with compact-memory; an id listed in
+several comes from the earliest. An index URL is fetched over http(s) with a
+size and time limit, checked against the schema, and kept in the user cache
+directory with its ETag; it is fetched again after an hour, or at once with
+`--refresh`. When it cannot be fetched, the cached copy is used, and without
+one the shipped index, each with a one-line note saying which and how old.
+Nothing in an index is ever run, and every value is shown escaped.
 """
 
 _LISTING = f"""\
@@ -71,12 +97,12 @@ _LISTING = f"""\
    compact-memory dev validate-strategy-package path/to/package --strict
    ```
 
-2. Publish it: upload a distribution to PyPI (the package template's
-   `pyproject.toml` builds one), or push the package directory to a public
-   git repository.
+2. Publish it: push the package directory to a public git repository (tag
+   the release), or upload a distribution to PyPI (the package template's
+   `pyproject.toml` builds one).
 3. Add one entry to `community/strategies.yaml`, copying `id` (the
    `strategy_id`), `display_name`, `version`, `authors` and `description` from
-   your `strategy_package.yaml`:
+   your `strategy_package.yaml`, and pin the release:
 
    ```yaml
    - id: my_strategy
@@ -86,12 +112,19 @@ _LISTING = f"""\
      version: "0.1.0"
      tags: [extractive, code]
      install:
-       pip: "compact-memory-my-strategy>=0.1"
-       # or, for a directory package in a repository:
-       # repository: https://github.com/OWNER/REPO
-       # subdirectory: path/to/package
-       # ref: v0.1.0
+       git:
+         url: https://github.com/OWNER/REPO
+         commit: 0123456789abcdef0123456789abcdef01234567   # git rev-parse v0.1.0^{{commit}}
+         tag: v0.1.0                                        # shown; the commit is what is checked out
+         subdirectory: path/to/package
+       # or, for a distribution on PyPI:
+       # pip:
+       #   requirement: "compact-memory-my-strategy==0.1.0"
+       #   hashes: ["sha256:..."]   # pip hash dist/*.whl dist/*.tar.gz
    ```
+
+   Try the entry before you send it:
+   `compact-memory dev install-strategy-package --index community/strategies.yaml my_strategy --dry-run`.
 
 4. Check the index and regenerate this page (the repository's pre-commit
    hooks do both):
@@ -101,11 +134,14 @@ _LISTING = f"""\
    {REGENERATE}
    ```
 
-5. Open a pull request. Update `version` in your entry when you release a new
-   one; `search` then tells users with an older copy that an update exists.
+5. Open a pull request. For a new release, update `version` and the pin;
+   `search` then tells users with an older copy that an update exists.
 
 Every key is described in the schema; a bad value is reported as
-`community/strategies.yaml:LINE:COL: error CODE message (hint: ...)`.
+`community/strategies.yaml:LINE:COL: error CODE message (hint: ...)`. Index
+format 1.0 (an unpinned `repository` and `ref`) is no longer read: write
+`index_format_version: "2.0"` and replace each `install` with a `git` pin
+(`git ls-remote URL TAG` prints the commit) or a `pip` pin.
 """
 
 
@@ -119,12 +155,14 @@ _JSON = """\
 {
   "format_version": 1,
   "query": "digest",
-  "indexes": [{"path": ".../community/strategies.yaml", "shipped": true, "entries": 1, "errors": 0}],
+  "indexes": [{"path": ".../community/strategies.yaml", "name": "community/strategies.yaml", "shipped": true,
+               "entries": 1, "errors": 0}],
   "results": [{
     "id": "section_digest", "display_name": "Section digest", "description": "...",
     "authors": ["..."], "version": "0.1.0", "tags": ["extractive"],
-    "install": {"repository": "https://github.com/...", "subdirectory": "examples/..."},
-    "install_commands": ["git clone ...", "compact-memory dev install-strategy-package ..."],
+    "install": {"git": {"url": "https://github.com/...", "commit": "a83ab064...", "subdirectory": "examples/..."}},
+    "source": "git https://github.com/... at a83ab064... in examples/...",
+    "install_commands": ["compact-memory dev install-strategy-package section_digest"],
     "homepage": null, "license": null, "compact_memory_version": ">=0.1,<1",
     "index": "community/strategies.yaml", "line": 12,
     "state": "active",
@@ -138,24 +176,31 @@ _JSON = """\
 }
 ```
 
-`state` is `not_installed`, `active` or `inactive` (installed, but broken
-or disabled); `installed` lists every copy found (built-in, entry
-point or local directory) as `dev list-strategies` does. `findings` are index
-problems in the validator's format (`code`, `severity`, `file`, `line`,
-`column`, `json_path`, `message`, `hint`); any error makes the exit code 1.
+`indexes` are in precedence order (the shipped one last). `state` is
+`not_installed`, `active` or `inactive` (installed, but broken or disabled);
+`installed` lists every copy found (built-in, entry point or local directory)
+as `dev list-strategies` does. `findings` are index problems in the
+validator's format (`code`, `severity`, `file`, `line`, `column`,
+`json_path`, `message`, `hint`); any error makes the exit code 1.
 
 `install-strategy-package --json` prints `{"format_version": 1, "result":
-"installed" | "upgraded" | "unchanged", "action": ..., "strategy_id", "version",
-"previous_version", "path", "files": [...], "kept": [], "findings": [...]}`, or
-`{"format_version": 1, "result": "invalid", "findings": [...]}` when validation
-fails. `uninstall-strategy-package --json` prints the same keys with `result`
-`"uninstalled"`, `files` removed and `kept` (files added after the install,
-left in place). Other failures print one `error:` line on stderr.
+"installed" | "upgraded" | "unchanged" | "planned", "strategy_id", "version",
+"source", "findings": [...], ...}`: for a copied package also `"path"`,
+`"files"`, `"previous_version"` and `"origin"` (`git`, `commit`,
+`subdirectory`, `revision`, `index_entry`), for a pip package
+`"distribution"`, `"sha256"`, `"file"`, `"index_entry"` and `"changes"` (what
+pip installs). When validation fails it prints `{"format_version": 1,
+"result": "invalid", "findings": [...]}`. `uninstall-strategy-package --json`
+prints `result` `"uninstalled"` with the files removed and `kept` (files
+added after the install, left in place). Other failures print one `error:`
+line on stderr.
 
-The install writes `.compact-memory-install.json` into the package directory:
-the files it installed with their SHA-256, the version and the source path.
-Uninstall and `--upgrade` use it to remove only those files and to notice
-edits.
+A copied package holds `.compact-memory-install.json`: the files installed
+with their SHA-256, the version, and where it came from (the source path, or
+the git URL, commit and index entry). A pip install writes
+`compact_memory_install.json` into the distribution's `.dist-info` directory
+(source, sha256, index entry); uninstall removes only distributions that
+carry it.
 """
 
 
@@ -188,6 +233,7 @@ def _section(e: Entry) -> str:
         lines.append(f"- License: {e.license}")
     if e.homepage:
         lines.append(f"- Homepage: <{e.homepage}>")
+    lines.append(f"- Source: {_cell(e.source_text())}")
     lines += ["", "```bash", *e.install_commands(), "```", ""]
     return "\n".join(lines)
 

@@ -46,7 +46,7 @@ class Hit:
         if active is not None:
             text = f"installed, active: {active.describe()} {active.version or ''}".rstrip()
             if self.update_available:
-                text += f" (update available: {self.entry.version})"
+                text += f" (update available: {self.entry.version}: {self.entry.install_command(upgrade=True)})"
             return text
         if self.candidates:
             best = self.candidates[0]
@@ -67,15 +67,6 @@ class Hit:
 def _candidate_json(c: Candidate) -> dict[str, Any]:
     return {"source": c.source, "origin": c.origin, "version": c.version, "status": c.status,
             "reason": c.reason or None, "error": c.error}
-
-
-def merge(indexes: Sequence[Sequence[Entry]]) -> list[Entry]:
-    """All entries; for an id listed in several indexes the later index wins."""
-    by_id: dict[str, Entry] = {}
-    for entries in indexes:
-        for entry in entries:
-            by_id[entry.id] = entry
-    return list(by_id.values())
 
 
 def match(entries: Sequence[Entry], query: str | None) -> list[Hit]:

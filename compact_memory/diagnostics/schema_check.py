@@ -257,16 +257,30 @@ def _hint(error: Any, path: tuple[Any, ...], schema_name: str) -> str | None:
         if "/" in error.instance or error.instance.endswith(".py") or ".." in error.instance:
             return "write a dotted module name inside the package without .py, e.g. strategy or impl.core"
     # The nearest description along the schema path explains the rule.
-    schema: Any = load_schema(schema_name)
+    root: Any = load_schema(schema_name)
+    schema = root
     best = None  # the document's own description is too general to help
     for part in list(error.absolute_schema_path)[:-1]:
         try:
+            if isinstance(schema, dict) and part not in schema:  # the path goes on through a local $ref
+                schema = _local_ref(schema, root)
             schema = schema[part]
         except (KeyError, IndexError, TypeError):
             break
         if isinstance(schema, dict) and isinstance(schema.get("description"), str):
             best = schema["description"]
     return str(best) if best else None
+
+
+def _local_ref(schema: dict[str, Any], root: Any) -> Any:
+    """What ``{"$ref": "#/..."}`` points to in the same document (``schema`` itself when it is no such ref)."""
+    ref = schema.get("$ref")
+    if not (isinstance(ref, str) and ref.startswith("#/")):
+        return schema
+    target = root
+    for key in ref[2:].split("/"):
+        target = target[key]
+    return target
 
 
 def _short(value: Any) -> str:

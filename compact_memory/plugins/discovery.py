@@ -192,24 +192,30 @@ def _entry_points(found: Discovery) -> None:
         found.candidates.append(candidate)
 
 
+def shipped_manifest_dir(module: str, file: str | None) -> Path | None:
+    """The directory holding the manifest that ships with ``module`` (whose file is ``file``), if any:
+    the package that holds the module, then its parents up to the top-level package."""
+    if file is None:
+        return None
+    parts = module.split(".")
+    levels = len(parts) if Path(file).name == "__init__.py" else len(parts) - 1
+    directory = Path(file).parent
+    for _ in range(levels):
+        if (directory / MANIFEST_NAME).is_file():
+            return directory
+        directory = directory.parent
+    return None
+
+
 def _read_shipped_manifest(candidate: Candidate, file: str | None) -> None:
     """A distribution may ship its strategy_package.yaml in the package that holds the strategy module.
 
     Found from the module's file without importing anything, so it works for
     regular and editable installs alike.
     """
-    if file is None:
-        return
     assert candidate.module is not None
-    parts = candidate.module.split(".")
-    # The package that holds the module, then its parents up to the top-level package.
-    levels = len(parts) if Path(file).name == "__init__.py" else len(parts) - 1
-    directory = Path(file).parent
-    for _ in range(levels):
-        if (directory / MANIFEST_NAME).is_file():
-            break
-        directory = directory.parent
-    else:
+    directory = shipped_manifest_dir(candidate.module, file)
+    if directory is None:
         return
     pkg = read_package(directory)
     if pkg.errors:

@@ -83,14 +83,14 @@ def _read(meta_dir: str, ext: str, group: str, location: str) -> list[EntryPoint
     text = _read_text(os.path.join(meta_dir, "entry_points.txt"))
     if text is None:
         return []
-    points = _section(text, group)
+    points = section(text, group)
     if not points:
         return []
-    name, version = _name_and_version(os.path.join(meta_dir, "METADATA" if ext == ".dist-info" else "PKG-INFO"))
+    name, version = name_and_version(os.path.join(meta_dir, "METADATA" if ext == ".dist-info" else "PKG-INFO"))
     return [EntryPoint(key, value, name, version, location) for key, value in points]
 
 
-def _section(text: str, group: str) -> list[tuple[str, str]]:
+def section(text: str, group: str) -> list[tuple[str, str]]:
     """``name = value`` lines of section ``[group]``, as importlib.metadata reads them."""
     points: list[tuple[str, str]] = []
     current = None
@@ -106,7 +106,7 @@ def _section(text: str, group: str) -> list[tuple[str, str]]:
     return points
 
 
-def _name_and_version(metadata: str) -> tuple[str, str]:
+def name_and_version(metadata: str) -> tuple[str, str]:
     """The Name and Version headers (the header block ends at the first empty line)."""
     headers: dict[str, str] = {}
     for line in (_read_text(metadata) or "").splitlines():

@@ -60,17 +60,17 @@ class Outcome:
 
 
 def install(source: Path, root: Path, *, strategy_id: str, version: str, upgrade: bool = False,
-            force: bool = False) -> Outcome:
-    """Copy the package at ``source`` (already validated) to ``root/strategy_id``."""
+            force: bool = False, origin: dict[str, Any] | None = None) -> Outcome:
+    """Copy the package at ``source`` (already validated) to ``root/strategy_id``; ``origin`` goes in the record."""
     if not is_strategy_id(strategy_id):
         raise CompactMemoryError(f"invalid strategy id {strategy_id!r}")
     with locked(root, f"installing {strategy_id}"), journal(root, strategy_id) as work:
         recover(root, strategy_id)
-        return _install(source, root, strategy_id, version, work, upgrade=upgrade, force=force)
+        return _install(source, root, strategy_id, version, work, upgrade=upgrade, force=force, origin=origin)
 
 
 def _install(source: Path, root: Path, strategy_id: str, version: str, work: Journal, *, upgrade: bool,
-             force: bool) -> Outcome:
+             force: bool, origin: dict[str, Any] | None) -> Outcome:
     dest = root / strategy_id
     _refuse_same_id_elsewhere(root, strategy_id, dest)
     files = package_files(source)
@@ -87,7 +87,8 @@ def _install(source: Path, root: Path, strategy_id: str, version: str, work: Jou
     try:
         os.chmod(tmp, default_dir_mode())
         hashes = {name: copy_file(source / name, tmp / name) for name in files}
-        write_marker(tmp, Record(strategy_id, version, hashes, source=str(source.absolute())))
+        shown = None if origin else str(source.absolute())  # a temporary checkout is no source to name
+        write_marker(tmp, Record(strategy_id, version, hashes, source=shown, origin=origin))
         if os.path.lexists(dest):
             _swap(tmp, dest, work)
         else:

@@ -36,6 +36,7 @@ class Record:
     version: str
     files: dict[str, str]  # posix relative path -> sha256
     source: str | None = None
+    origin: dict[str, Any] | None = None  # where it came from: {"git": url, "commit": ..., "index": ...}
 
     def to_json(self) -> dict[str, Any]:
         from compact_memory import __version__
@@ -46,6 +47,7 @@ class Record:
             "strategy_id": self.strategy_id,
             "version": self.version,
             "source": self.source,
+            "origin": self.origin,
             "files": dict(sorted(self.files.items())),
         }
 
@@ -148,7 +150,8 @@ def read_marker(directory: Path) -> Record | None:
         data = json.loads(read_regular_file(path, 10_000_000))
         files = data["files"]
         record = Record(strategy_id=str(data["strategy_id"]), version=str(data["version"]),
-                        files={str(k): str(v) for k, v in files.items()}, source=data.get("source"))
+                        files={str(k): str(v) for k, v in files.items()}, source=data.get("source"),
+                        origin=data["origin"] if isinstance(data.get("origin"), dict) else None)
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise CompactMemoryError(f"{path} cannot be read ({type(exc).__name__}); compact-memory cannot tell "
                                  "what it installed there", hint="pass --force to remove the whole directory") from None
