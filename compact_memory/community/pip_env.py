@@ -126,12 +126,23 @@ def dist_info(name: str) -> Path | None:
 
 
 def write_record(name: str, record: dict[str, Any]) -> None:
+    """Write :data:`RECORD_NAME` into ``name``'s .dist-info and list it in RECORD, so pip removes it too."""
+    import base64
+    import hashlib
+
     where = dist_info(name)
     if where is None:
         raise CompactMemoryError(f"{name} is not installed after pip installed it")
+    data = (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     tmp = where / f".{RECORD_NAME}.{os.getpid()}"
-    tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.write_bytes(data)
     os.replace(tmp, where / RECORD_NAME)
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode("ascii")
+    line = f"{where.name}/{RECORD_NAME},sha256={digest},{len(data)}\n"
+    listed = (where / "RECORD").read_text(encoding="utf-8")
+    if f"{where.name}/{RECORD_NAME}," not in listed:
+        with (where / "RECORD").open("a", encoding="utf-8") as handle:
+            handle.write(("" if listed.endswith("\n") or not listed else "\n") + line)
 
 
 def read_record(name: str) -> dict[str, Any] | None:

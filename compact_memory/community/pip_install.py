@@ -47,10 +47,6 @@ def install_with_pip(request: Request, resolved: Resolved, work: Path) -> dict[s
         "findings": [f.to_json() for f in warnings],
     }
     if installed is not None and not request.force and not _wanted(installed[1], artifact.version, request):
-        from compact_memory import console
-
-        console.note(f"{artifact.name} {installed[1]} is already installed; nothing changed"
-                     + ("" if request.upgrade else " (pass --upgrade for a newer version)"))
         return {"result": UNCHANGED, **doc, "previous_version": installed[1], "changes": []}
     changes = pip_env.plan(file, work)
     lines = [f"plan: install {sid} {version} from {artifact.name} {artifact.version} ({file.name}, "
