@@ -123,3 +123,20 @@ def test_risky_permissions_and_owners_are_warned_about(tmp_path: Path) -> None:
         os.chown(package, 65534, 65534)
         assert "belongs to another user" in run("compress", "--text", "a", "--budget", "1", "-s", "risky",
                                                 env=env).stderr
+
+
+HOSTILE_INDEXES = sorted((Path(__file__).parent / "data" / "hostile" / "indexes").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("index", HOSTILE_INDEXES, ids=lambda p: p.stem)
+def test_hostile_indexes_are_searched_and_refused_safely(index: Path, user_plugin_dir: Path) -> None:
+    """Index values are data: shown escaped, never run; an install from them changes nothing."""
+    (user_plugin_dir / "keep.txt").write_text("mine\n", encoding="utf-8")
+    before = sorted(p.name for p in user_plugin_dir.iterdir())
+    found = run("dev", "search", "--index", str(index))
+    assert found.returncode in (0, 1)
+    installed = run("dev", "install-strategy-package", "--index", str(index), "evil", "--yes")
+    assert installed.returncode in (1, 2)
+    assert len([line for line in installed.stderr.splitlines() if line.startswith("error:")]) == 1
+    assert sorted(p.name for p in user_plugin_dir.iterdir()) == before
+    assert not Path("/tmp/cm-pwned").exists()

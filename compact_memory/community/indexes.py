@@ -60,5 +60,5 @@ def find(strategy_id: str, indexes: Sequence[Index]) -> Entry:
     hint = (f"did you mean {' or '.join(close)}?" if close
             else "compact-memory dev search lists what the indexes hold")
     if broken:
-        hint += f"; {', '.join(broken)} had errors (run dev search to see them)"
+        hint += f"; {', '.join(broken)} had errors, listed above"
     raise CompactMemoryError(f"no strategy {strategy_id!r} in the {where} in effect", hint=hint)

@@ -33,7 +33,12 @@ def resolve(request: Request) -> Resolved:
         return Resolved(source, requirement=source.requirement)
     from compact_memory.community.indexes import find, indexes_in_effect
 
-    entry = find(source.text, indexes_in_effect(request.indexes, refresh=request.refresh))
+    loaded = indexes_in_effect(request.indexes, refresh=request.refresh)
+    from compact_memory.diagnostics.render import text_line
+
+    for finding in (f for index in loaded for f in index.findings):
+        print(text_line(finding), file=sys.stderr)
+    entry = find(source.text, loaded)
     shown = {"index": entry.index, "id": entry.id, "version": entry.version}
     pin = entry.pin
     if entry.method == GIT:
