@@ -94,8 +94,9 @@ def test_a_git_url_at_a_tag_installs_that_commit(origin: Origin, user_plugin_dir
     assert rows["section_digest"]["status"] == "active"
 
 
-def test_an_index_id_installs_the_pinned_commit_not_head(origin: Origin, user_plugin_dir: Path,
+def test_an_index_id_round_trip_installs_the_pinned_commit_not_head(origin: Origin, user_plugin_dir: Path,
                                                          tmp_path: Path) -> None:
+    before = snapshot(user_plugin_dir)
     index = write_index(tmp_path / "index.yaml", pinned(origin, origin.first))
     result = run_cli("dev", "install-strategy-package", "--index", str(index), "section_digest", "--json")
     assert result.returncode == 0, result.stderr
@@ -107,6 +108,11 @@ def test_an_index_id_installs_the_pinned_commit_not_head(origin: Origin, user_pl
     text = "The plan. Second part here. And a third sentence for the digest."
     compressed = run_cli("compress", "--strategy", "section_digest", "--text", text, "--budget", "8")
     assert compressed.returncode == 0, compressed.stderr
+    listed = json.loads(run_cli("dev", "list-strategies", "--json").stdout)
+    assert next(r for r in listed["strategies"] if r["id"] == "section_digest")["status"] == "active"
+    removed = run_cli("dev", "uninstall-strategy-package", "section_digest")
+    assert removed.returncode == 0, removed.stderr
+    assert snapshot(user_plugin_dir) == before
 
 
 def test_upgrade_by_id_moves_to_the_listed_version(origin: Origin, user_plugin_dir: Path, tmp_path: Path) -> None:
