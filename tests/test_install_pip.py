@@ -295,3 +295,17 @@ def test_ctrl_c_while_downloading_changes_nothing(venv: Venv, wheels: dict[str, 
     assert process.returncode == 130, err
     assert "Traceback" not in err and err.strip().splitlines()[-1] == "interrupted"
     assert list(scratch.iterdir()) == [] and freeze(venv) == before
+
+
+def test_an_sdist_is_validated_as_a_source_tree_then_built(venv: Venv, tmp_path: Path) -> None:
+    before = freeze(venv)
+    subprocess.run([sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir", str(tmp_path),
+                    str(SAMPLE)], check=True, capture_output=True, text=True, timeout=300)
+    (sdist,) = tmp_path.glob("*.tar.gz")
+    env = {**pip_env(), "PIP_FIND_LINKS": str(venv.wheelhouse)}  # setuptools to build it, offline
+    result = venv.run("compact-memory", "dev", "install-strategy-package", str(sdist), "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "note: pip builds an sdist with its own build code; prefer a wheel" in result.stderr
+    assert json.loads(result.stdout)["result"] == "installed"
+    assert cm(venv, "dev", "uninstall-strategy-package", "section_digest").returncode == 0
+    assert freeze(venv) == before
