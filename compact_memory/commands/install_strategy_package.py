@@ -53,12 +53,9 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: s
 def run(args: argparse.Namespace) -> int:
     from compact_memory.community.install_steps import Request, ValidationFailed
     from compact_memory.community.installer import run as install
-    from compact_memory.errors import UsageError
 
     request = Request(source=args.source, to=args.to, upgrade=args.upgrade, force=args.force, yes=args.yes,
                       dry_run=args.dry_run, pip=args.pip, indexes=args.indexes, refresh=args.refresh)
-    if args.to is not None and args.pip:
-        raise UsageError("--to applies to directory and git packages; pip installs into this environment")
     try:
         doc = install(request)
     except ValidationFailed as exc:

@@ -53,6 +53,11 @@ def run(request: Request) -> dict[str, Any]:
 
     plugin_root(request.to, create=False)  # a bad --to fails before any work
     resolved = resolve(request)
+    if resolved.kind == "pip" and request.to is not None:
+        from compact_memory.errors import UsageError
+
+        raise UsageError(f"--to applies to directory and git packages; {request.source} installs with pip into "
+                         "this Python's environment", hint="leave out --to")
     print(SECURITY_NOTE, file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="compact-memory-install-") as tmp:
         work = Path(tmp)
