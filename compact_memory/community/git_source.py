@@ -89,24 +89,27 @@ def _command(args: list[str]) -> list[str]:
 
 
 def _git(args: list[str], ref: GitRef, timeout: float, *, failed: str) -> str:
-    try:
-        done = subprocess.run(_command(args), capture_output=True, text=True, errors="replace", env=_env(),
-                              timeout=timeout, stdin=subprocess.DEVNULL, check=False)
-    except subprocess.TimeoutExpired:
+    done = _run(args, timeout)
+    if done is None:
         raise CompactMemoryError(f"{failed}: git did not finish within {timeout:.0f} s; nothing was copied",
-                                 hint="check the URL and your connection") from None
+                                 hint="check the URL and your connection")
     if done.returncode != 0:
         raise CompactMemoryError(f"{failed}: {_reason(done.stderr)}; nothing was copied", hint=_hint(done.stderr))
     return done.stdout
 
 
 def _try(args: list[str], timeout: float) -> str | None:
+    done = _run(args, timeout)
+    return done.stdout if done is not None and done.returncode == 0 else None
+
+
+def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess[str] | None:
+    """git with ``args``, quietly, never prompting; None when it ran out of time."""
     try:
-        done = subprocess.run(_command(args), capture_output=True, text=True, errors="replace", env=_env(),
+        return subprocess.run(_command(args), capture_output=True, text=True, errors="replace", env=_env(),
                               timeout=timeout, stdin=subprocess.DEVNULL, check=False)
     except subprocess.TimeoutExpired:
         return None
-    return done.stdout if done.returncode == 0 else None
 
 
 def _reason(stderr: str) -> str:

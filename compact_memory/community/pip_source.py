@@ -122,34 +122,30 @@ def unpack(file: Path, digest: str, work: Path) -> Artifact:
     return _sdist(file, digest, dest)
 
 
-def _safe_member(name: str, file: Path) -> None:
-    pure = PurePosixPath(name)
-    if pure.is_absolute() or ".." in pure.parts or "\\" in name:
-        raise CompactMemoryError(f"{file.name} holds the unsafe path {name!r}; refused",
-                                 hint="do not install this file")
+def _check_members(file: Path, members: list[tuple[str, int, bool]]) -> None:
+    """(name, size, is a plain file or directory) of every member: few, small, plain and inside."""
+    if len(members) > MAX_MEMBERS or sum(size for _, size, _ in members) > MAX_UNPACKED:
+        raise CompactMemoryError(f"{file.name} unpacks to too many files or bytes; refused")
+    for name, _, plain in members:
+        pure = PurePosixPath(name)
+        if pure.is_absolute() or ".." in pure.parts or "\\" in name:
+            raise CompactMemoryError(f"{file.name} holds the unsafe path {name!r}; refused",
+                                     hint="do not install this file")
+        if not plain:
+            raise CompactMemoryError(f"{file.name} holds {name!r}, which is not a file or directory; refused",
+                                     hint="do not install this file")
 
 
 def _unzip(file: Path, dest: Path) -> None:
     with zipfile.ZipFile(file) as archive:
-        members = archive.infolist()
-        if len(members) > MAX_MEMBERS or sum(m.file_size for m in members) > MAX_UNPACKED:
-            raise CompactMemoryError(f"{file.name} unpacks to too many files or bytes; refused")
-        for member in members:
-            _safe_member(member.filename, file)
-            if (member.external_attr >> 16) & 0o170000 == 0o120000:
-                raise CompactMemoryError(f"{file.name} holds a symbolic link {member.filename!r}; refused")
+        _check_members(file, [(m.filename, m.file_size, (m.external_attr >> 16) & 0o170000 != 0o120000)
+                              for m in archive.infolist()])
         archive.extractall(dest)
 
 
 def _untar(file: Path, dest: Path) -> None:
     with tarfile.open(file) as archive:
-        members = archive.getmembers()
-        if len(members) > MAX_MEMBERS or sum(m.size for m in members) > MAX_UNPACKED:
-            raise CompactMemoryError(f"{file.name} unpacks to too many files or bytes; refused")
-        for member in members:
-            _safe_member(member.name, file)
-            if not (member.isfile() or member.isdir()):
-                raise CompactMemoryError(f"{file.name} holds {member.name!r}, which is not a file; refused")
+        _check_members(file, [(m.name, m.size, m.isfile() or m.isdir()) for m in archive.getmembers()])
         archive.extractall(dest, filter="data")
 
 
