@@ -73,11 +73,16 @@ def test_fast_paths_import_nothing_heavy(argv: list[str] | None, plugin_env: dic
     assert "compact_memory" in modules
     heavy = sorted(m for m in modules if m.split(".")[0] in HEAVY or ".".join(m.split(".")[:2]) in HEAVY)
     assert heavy == [], f"{argv} imported {heavy}"
-    # Only the command being run is imported, so adding commands never slows the others down.
+    # Only the command being run (its module and the modules it is split into, compress_*) is imported,
+    # so adding commands never slows the others down.
     commands = sorted(m for m in modules if m.startswith("compact_memory.commands."))
     wanted = {None: [], "--version": [], "compress": ["compact_memory.commands.compress"],
               "dev": ["compact_memory.commands.list_strategies"]}[argv[0] if argv else None]
-    assert commands == wanted, f"{argv} imported {commands}"
+
+    def family(module: str) -> str:
+        return next((w for w in wanted if module == w or module.startswith(w + "_")), module)
+
+    assert sorted({family(m) for m in commands}) == wanted, f"{argv} imported {commands}"
 
 
 def test_using_a_plugin_imports_only_that_plugin(plugin_env: dict[str, str]) -> None:

@@ -5,17 +5,21 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import sys
-from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Generator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from compact_memory.commands import RawDescriptionFormatter
-from compact_memory.errors import CompactMemoryError, InputError, UsageError
-
-if TYPE_CHECKING:
-    from compact_memory.compression.trace import CompressionTrace
+from compact_memory.commands.compress_results import (
+    CompressOne,
+    Outcome,
+    print_stats,
+    result_dict,
+    stats,
+    trace_dict,
+    with_newline,
+)
+from compact_memory.errors import InputError, UsageError
 
 DEFAULT_PATTERN = "*.txt"
 
@@ -116,18 +120,6 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: s
     parser.set_defaults(handler=run)
 
 
-@dataclass
-class Outcome:
-    """What happened to one input."""
-
-    label: str
-    output: Path | None = None
-    text: str = ""
-    trace: CompressionTrace | None = None
-    error: str | None = None
-    stats: dict[str, Any] = field(default_factory=dict)
-
-
 def run(args: argparse.Namespace) -> int:
     return compress_command(
         text=args.text, file=args.file, directory=args.dir, patterns=args.pattern, recursive=args.recursive,
@@ -169,7 +161,9 @@ def compress_command(
     if file is not None:
         _check_is_file(file)
     if directory is not None:
-        _check_is_dir(directory)
+        from compact_memory.commands.compress_dir import check_is_dir
+
+        check_is_dir(directory)
     elif jobs != 1:
         raise UsageError("--jobs needs --dir", hint="one text or file is compressed by one process")
     params = parse_param_items(raw_params)
@@ -183,9 +177,9 @@ def compress_command(
         # costs a pass over the whole input.
         memory, trace = compress(content, budget, instance, tokenizer=tok, query=query,
                                  count_input=as_json or verbose_stats or output_trace is not None)
-        outcome = Outcome(label, text=memory.text, trace=trace, stats=_stats(strategy, budget, trace))
+        outcome = Outcome(label, text=memory.text, trace=trace, stats=stats(strategy, budget, trace))
         if verbose_stats:
-            _print_stats(outcome)
+            print_stats(outcome)
         return outcome
 
     def compress_files(paths: list[Path]) -> Generator[Outcome, None, None]:
@@ -202,20 +196,18 @@ def compress_command(
                     yield Outcome(str(path), error=str(result.error))
                 else:
                     memory, trace = result.unwrap()
-                    outcome = Outcome(str(path), text=memory.text, trace=trace, stats=_stats(strategy, budget, trace))
+                    outcome = Outcome(str(path), text=memory.text, trace=trace, stats=stats(strategy, budget, trace))
                     if verbose_stats:
-                        _print_stats(outcome)
+                        print_stats(outcome)
                     yield outcome
 
     if directory is None:
         return _compress_single(text, file, codec, output_file, output_trace, compress_one, as_json=as_json,
                                 force=force)
-    return _compress_directory(directory, patterns or [DEFAULT_PATTERN], recursive, output_dir, output_trace,
+    from compact_memory.commands.compress_dir import compress_directory
+
+    return compress_directory(directory, patterns or [DEFAULT_PATTERN], recursive, output_dir, output_trace,
                                compress_files, as_json=as_json, force=force)
-
-
-CompressOne = Callable[[str, str], Outcome]
-CompressFiles = Callable[[list[Path]], Generator[Outcome, None, None]]
 
 
 def _compress_single(
@@ -243,135 +235,12 @@ def _compress_single(
         io.atomic_write_text(output_file, outcome.text, overwrite=force)
         outcome.output = output_file
     elif not as_json:
-        stdout.write_text(_with_newline(outcome.text))
+        stdout.write_text(with_newline(outcome.text))
     if output_trace is not None:
-        io.atomic_write_text(output_trace, stdout.dumps(_trace_dict(outcome)), overwrite=force)
+        io.atomic_write_text(output_trace, stdout.dumps(trace_dict(outcome)), overwrite=force)
     if as_json:
-        stdout.write_json(_result_dict(outcome))
+        stdout.write_json(result_dict(outcome))
     return 0
-
-
-def _compress_directory(
-    directory: Path,
-    patterns: Sequence[str],
-    recursive: bool,
-    output_dir: Path | None,
-    output_trace: Path | None,
-    compress_files: CompressFiles,
-    *,
-    as_json: bool,
-    force: bool,
-) -> int:
-    from compact_memory import io
-    from compact_memory import output as stdout
-
-    if output_dir is not None and os.path.lexists(output_dir) and not os.path.isdir(output_dir):
-        raise CompactMemoryError(f"--output-dir {output_dir} is a file, not a directory")
-    found = find_files(directory, patterns, recursive, skip_dir=output_dir,
-                       skip_files=[output_trace] if output_trace is not None else [])
-    if not found:
-        deeper = "" if recursive else ", --recursive to search subdirectories"
-        raise InputError(f"{directory}: no files match {', '.join(patterns)}",
-                         hint=f"use --pattern to choose other names{deeper}")
-    targets = {rel: (output_dir / rel if output_dir is not None else None) for rel in found}
-    planned = [p for p in targets.values() if p is not None] + ([output_trace] if output_trace else [])
-    io.refuse_clobbering(planned, [directory / rel for rel in found], force)
-    outcomes = _compress_tree(directory, found, targets, compress_files, as_json=as_json, force=force,
-                              keep=as_json or output_trace is not None)
-    if output_trace is not None:
-        traces = [{"input": o.label, "trace": _trace_dict(o)} for o in outcomes if o.error is None]
-        io.atomic_write_text(output_trace, stdout.dumps(traces), overwrite=force)
-    if as_json:
-        stdout.write_json({"results": [_result_dict(o) for o in outcomes]})
-    failed = sum(1 for o in outcomes if o.error is not None)
-    if failed:
-        raise CompactMemoryError(f"{failed} of {len(outcomes)} files could not be compressed; see above")
-    return 0
-
-
-def _compress_tree(
-    directory: Path,
-    found: list[Path],
-    targets: dict[Path, Path | None],
-    compress_files: CompressFiles,
-    *,
-    as_json: bool,
-    force: bool,
-    keep: bool,
-) -> list[Outcome]:
-    """Compress, then write or print, each file in order; ``keep`` the texts and traces (else only failures)."""
-    from compact_memory import io
-    from compact_memory import output as stdout
-
-    progress = io.Progress(len(found), enabled=sys.stderr is not None and sys.stderr.isatty())
-    outcomes: list[Outcome] = []
-    printed = False
-    try:
-        with contextlib.closing(compress_files([directory / rel for rel in found])) as results:
-            for index, (rel, outcome) in enumerate(zip(found, results, strict=True)):
-                progress.show(index, outcome.label)
-                if outcome.error is not None:
-                    progress.clear()
-                    print(f"error: {outcome.error}", file=sys.stderr)
-                    outcomes.append(outcome)
-                    continue
-                target = targets[rel]
-                if target is not None:
-                    try:
-                        _make_dirs(target.parent, len(rel.parts) - 1)
-                        io.atomic_write_text(target, outcome.text, overwrite=force)
-                    except CompactMemoryError as exc:  # this file's output only; the rest go on
-                        progress.clear()
-                        print(f"error: {exc}", file=sys.stderr)
-                        outcomes.append(Outcome(outcome.label, error=str(exc)))
-                        continue
-                    outcome.output = target
-                elif not as_json:
-                    progress.clear()
-                    header = ("\n" if printed else "") + f"==> {outcome.label} <==\n"
-                    stdout.write_text(header + _with_newline(outcome.text))
-                    printed = True
-                outcomes.append(outcome if keep else Outcome(outcome.label))
-        progress.show(len(found), "done")
-    finally:
-        progress.clear()
-    return outcomes
-
-
-def find_files(
-    root: Path,
-    patterns: Sequence[str],
-    recursive: bool,
-    *,
-    skip_dir: Path | None = None,
-    skip_files: Sequence[Path] = (),
-) -> list[Path]:
-    """Paths relative to ``root`` of the regular files whose names match, in a stable order.
-
-    ``skip_dir`` (e.g. the output directory) is never entered and ``skip_files``
-    never returned, so earlier outputs are not read back in.
-    """
-    import fnmatch
-
-    hidden_ok = any(p.startswith(".") for p in patterns)
-    skipped_dir = skip_dir.resolve() if skip_dir is not None else None
-    skipped = {p.resolve() for p in skip_files}
-    found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        here = Path(dirpath)
-        if recursive:
-            dirnames[:] = [d for d in dirnames if not d.startswith(".") and (here / d).resolve() != skipped_dir]
-        else:
-            dirnames.clear()
-        for name in filenames:
-            path = here / name
-            if name.startswith(".") and not hidden_ok:
-                continue
-            if not any(fnmatch.fnmatch(name, p) for p in patterns) or not os.path.isfile(path):
-                continue
-            if path.resolve() not in skipped:
-                found.append(path.relative_to(root))
-    return sorted(found, key=lambda p: p.parts)
 
 
 def _check_combinations(
@@ -408,32 +277,6 @@ def _check_is_file(path: Path) -> None:
         raise InputError(f"{path}: no such file")
 
 
-def _check_is_dir(path: Path) -> None:
-    if not os.path.lexists(path):
-        raise InputError(f"{path}: no such directory")
-    if not os.path.isdir(path):
-        raise InputError(f"{path}: is a file, not a directory", hint="use --file to compress one file")
-    try:
-        with os.scandir(path):
-            pass
-    except OSError as exc:
-        raise InputError(f"{path}: cannot list the directory: {exc.strerror or exc}") from None
-
-
-def _make_dirs(path: Path, depth: int) -> None:
-    """Create ``path``; none of its last ``depth`` directories (those below --output-dir) may be a link."""
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CompactMemoryError(f"cannot create directory {path}: {exc.strerror or exc}") from None
-    below = path
-    for _ in range(depth):
-        if os.path.islink(below):
-            raise CompactMemoryError(f"{below} is a symbolic link; compact-memory does not write through linked "
-                                     "directories", hint="remove the link from the output directory")
-        below = below.parent
-
-
 def _checked_argument(text: str) -> str:
     try:
         text.encode("utf-8")
@@ -445,42 +288,3 @@ def _checked_argument(text: str) -> str:
     return text
 
 
-def _with_newline(text: str) -> str:
-    return text + "\n" if text and not text.endswith("\n") else text
-
-
-def _stats(strategy: str, budget: int, trace: CompressionTrace) -> dict[str, Any]:
-    in_tokens = trace.input_summary.get("tokens")
-    out_tokens = trace.output_summary.get("tokens")
-    return {
-        "strategy": strategy,
-        "tokenizer": trace.tokenizer,
-        "budget": budget,
-        "input_tokens": in_tokens,
-        "output_tokens": out_tokens,
-        "input_chars": trace.input_summary.get("chars"),
-        "output_chars": trace.output_summary.get("chars"),
-        "compression_ratio": round(out_tokens / in_tokens, 4) if in_tokens and out_tokens is not None else None,
-        "processing_ms": trace.processing_ms,
-    }
-
-
-def _print_stats(outcome: Outcome) -> None:
-    s = outcome.stats
-    ratio = f", ratio {s['compression_ratio']}" if s["compression_ratio"] is not None else ""
-    print(f"{outcome.label}: {s['input_tokens']} -> {s['output_tokens']} tokens{ratio} (budget {s['budget']}, "
-          f"{s['strategy']}, {s['tokenizer']}, {s['processing_ms']} ms)", file=sys.stderr)
-
-
-def _trace_dict(outcome: Outcome) -> dict[str, Any]:
-    assert outcome.trace is not None
-    return outcome.trace.to_dict()
-
-
-def _result_dict(outcome: Outcome) -> dict[str, Any]:
-    result: dict[str, Any] = {"input": outcome.label, "output": str(outcome.output) if outcome.output else None}
-    if outcome.error is not None:
-        result["error"] = outcome.error
-    else:
-        result.update(text=outcome.text, stats=outcome.stats, trace=_trace_dict(outcome))
-    return result
