@@ -34,24 +34,19 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import os
 import queue
 import signal
-import sys
 import threading
-import traceback
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from compact_memory.errors import CompactMemoryError
+from compact_memory.parallel_worker import Setup, serve
 
 IN_FLIGHT_PER_JOB = 4
 STOP_SECONDS = 5.0  # a worker asked to stop gets this long before it is killed
-
-Handler = Callable[[Any], Any]
-Setup = Callable[[bytes], Handler]
 
 
 class WorkerDied(CompactMemoryError):
@@ -248,7 +243,7 @@ class _Pool:
 
     def _start(self) -> _Worker:
         parent_end, child_end = self.context.Pipe(duplex=True)
-        process = self.context.Process(target=_serve, args=(child_end, self.setup, self.payload), daemon=True,
+        process = self.context.Process(target=serve, args=(child_end, self.setup, self.payload), daemon=True,
                                        name="compact-memory-worker")
         # Started from the pool's thread, which blocks SIGINT: the child starts with it blocked (the
         # mask survives exec) and ignores it before unblocking, so a Ctrl-C prints nothing from it.
@@ -289,64 +284,3 @@ def _exit_reason(code: int | None) -> str:
             killed += " (the system may have run out of memory, or something killed it)"
         return killed
     return f"it exited with code {code}"
-
-
-# --- in the worker -------------------------------------------------------------
-
-
-def _serve(conn: Connection, setup: Setup, payload: bytes) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        # Nothing a worker runs can reach the parent's stdout, which may carry machine output.
-        os.dup2(sys.stderr.fileno(), 1)
-    sys.stdout = sys.stderr
-    try:
-        handler = setup(payload)
-    except CompactMemoryError as exc:
-        _send(conn, ("init-error", exc))
-        return
-    except BaseException as exc:
-        _send(conn, ("init-crash", *_crash(exc)))
-        return
-    _send(conn, ("ready",))
-    while True:
-        try:
-            message = conn.recv()
-        except (EOFError, OSError):
-            return
-        if message is None:
-            return
-        index, item = message
-        try:
-            reply: tuple[Any, ...] = ("ok", index, handler(item))
-        except CompactMemoryError as exc:
-            reply = ("error", index, exc)
-        except BaseException as exc:
-            reply = ("crash", index, *_crash(exc))
-        del message, item
-        _send(conn, reply, index)
-
-
-def _send(conn: Connection, reply: tuple[Any, ...], index: int | None = None) -> None:
-    try:
-        conn.send(reply)
-    except (EOFError, BrokenPipeError):
-        raise SystemExit(0) from None  # the parent is gone
-    except Exception as exc:
-        # The value (or error) cannot be pickled, e.g. a plugin put a lock in its trace.
-        problem = CompactMemoryError(f"the result could not be sent back from the worker process: "
-                                     f"{type(exc).__name__}: {exc}")
-        conn.send(("error", index, problem) if index is not None else ("init-error", problem))
-
-
-def _crash(exc: BaseException) -> tuple[BaseException, str]:
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    try:
-        import pickle
-
-        pickle.loads(pickle.dumps(exc))
-    except Exception:
-        exc = RuntimeError(f"{type(exc).__name__}: {exc}")
-    return exc, text
