@@ -45,30 +45,11 @@ import re
 from array import array
 from typing import NamedTuple
 
+from compact_memory.strategies.sentence_ends import ends_sentence
+
 __all__ = ["KINDS", "MAX_WRAPPED_LINES", "Unit", "Units", "split_sentences", "split_unit_table", "split_units"]
 
 MAX_WRAPPED_LINES = 4
-
-# Never end a sentence (lowercased, without the final period).
-_CONTINUE = frozenset(
-    """
-    mr mrs ms mx dr prof sr jr st mt gen col capt cpt lt sgt maj cmdr adm rev fr hon gov sen rep pres supt insp
-    e.g i.e cf vs viz al approx ca esp incl excl resp
-    nos fig figs eq eqs ch chap sec sect vol vols pp para ref refs ed eds op
-    jan feb mar apr jun jul aug sep sept oct nov dec
-    """.split()
-)
-# Often part of a name: end a sentence only before a typical sentence opener.
-_MAYBE_END = frozenset("inc ltd co corp llc plc bros dept univ assn ave blvd rd hwy".split())
-# Abbreviations of a number's label (or plain words): end a sentence unless a number follows.
-_BEFORE_NUMBER = frozenset("etc no art tab ft mon tue wed thu fri sat sun".split())
-_OPENERS = frozenset(
-    """
-    the a an he she it they we i you this that these those there here his her its their our my your
-    in on at by for from with after before when while if as but and so yet then however also
-    some many most all one two no not what which who why how where
-    """.split()
-)
 
 # Sentence-ending marks: . ! ? and the ellipsis, double marks, CJK full stop, exclamation and question marks.
 _LATIN_MARKS = ".!?\u2026\u203c\u2047\u2048\u2049"
@@ -84,7 +65,6 @@ _NON_SPACE = re.compile(r"\S")
 _BLANK_LINE = re.compile(r"\n[^\S\n]*(?:\n|$)")
 # A line that might be a fence, heading, rule, table row, list item or prompt.
 _SPECIAL_LINE = re.compile(r"^[ \t]*[-#*_=|>+\u2022\u2023\u25e60-9`~]", re.M)
-_DOTTED = re.compile(r"^(?:[^\W\d_]{1,2}\.)+[^\W\d_]{1,2}$")
 _FENCE = re.compile(r"(`{3,}|~{3,})")
 _STRUCTURE = re.compile(
     r"(?P<heading>#{1,6}(?:\s|$))"
@@ -94,7 +74,6 @@ _STRUCTURE = re.compile(
     r"|(?P<item>(?:[-*+\u2022\u2023\u25e6]|\d{1,9}[.)])(?:[ \t]|$))"
 )
 _STRUCTURE_START = frozenset("#-*_=|>+\u2022\u2023\u25e60123456789")
-_LEADING_PUNCT = "\"'\u201c\u2018\u00ab([{"  # opening quotes and brackets
 
 
 class Unit(NamedTuple):
@@ -252,7 +231,7 @@ class _Splitter:
                 break
             term = match.group().rstrip()
             if term[0] not in _CJK_MARKS and (
-                text[nxt].islower() or not _ends_sentence(text, start, match.start(), term, nxt, stop)
+                text[nxt].islower() or not ends_sentence(text, start, match.start(), term, nxt, stop)
             ):
                 continue
             spans.append((start, match.start() + len(term)))
@@ -270,31 +249,6 @@ class _Splitter:
             first = False
         self.block += 1
         self.flow_start = -1
-
-
-def _ends_sentence(text: str, sentence_start: int, term_start: int, term: str, nxt: int, stop: int) -> bool:
-    """Decide for a period (or ellipsis) followed by whitespace and a non-lowercase character."""
-    if not term.startswith(".") or term.startswith(".."):
-        return True
-    word_start = term_start
-    while word_start > sentence_start and not text[word_start - 1].isspace():
-        word_start -= 1
-    word = text[word_start:term_start].lstrip(_LEADING_PUNCT)
-    if not word:
-        return True
-    lowered = word.lower()
-    if lowered in _CONTINUE:
-        return False
-    if len(word) == 1 and word.isalpha():
-        return False  # an initial: "J. Smith"
-    if lowered in _BEFORE_NUMBER:
-        return not text[nxt].isdigit()
-    if lowered in _MAYBE_END or _DOTTED.match(word):
-        following = nxt
-        while following < stop and text[following].isalpha():
-            following += 1
-        return text[nxt:following].lower() in _OPENERS
-    return True
 
 
 _FENCE_LINE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t\r]*$", re.M)
