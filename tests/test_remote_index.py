@@ -56,7 +56,7 @@ def test_refresh_revalidates_with_the_etag(server: Loopback, tmp_path: Path) -> 
 @pytest.mark.parametrize(("route", "reason"), [
     (Route(status=500), "HTTP 500"),
     (Route(b"x" * 10, huge=200_000), "larger than 100,000 bytes"),
-    (Route(TEAM + b"# served slowly\n", trickle=0.05), "timed out after 1 s"),
+    (Route(TEAM + b"# served slowly\n", slow=0.05), "timed out after 1 s"),
     (Route(b"index_format_version: [\n"), "the fetched index is invalid: line 2: CM104"),
     (Route(status=302, headers={"Location": "file:///etc/passwd"}), "redirected to a file: URL"),
 ])
