@@ -4,7 +4,7 @@ Only 127.0.0.1 on an ephemeral port, served by a daemon thread::
 
     with Loopback(root=tmp_path) as server:
         server.routes["/index.yaml"] = b"..."                   # a plain 200 with ETag and Last-Modified
-        server.routes["/slow"] = Route(b"...", slow=0.2)         # a few bytes every 0.2 s, status line first
+        server.routes["/slow"] = Route(b"...", slow=0.2)         # a few bytes every 0.2 s, headers too
         server.routes["/broken"] = Route(status=500)
         server.routes.update(simple_index({"my-dist": [wheel]}))  # a PEP 503 index: /simple/my-dist/
         fetch(f"{server.url}/index.yaml")
@@ -36,9 +36,10 @@ from typing import Any
 class Route:
     body: bytes = b""
     status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
-    slow: float = 0.0  # sleep this long before each piece of the whole response (status line and headers too)
+    headers: dict[str, str] = field(default_factory=dict)  # added to or replacing ours; "" leaves one out
+    slow: float = 0.0  # sleep this long before each piece of the answer
     piece: int = 4  # bytes per piece when slow
+    slow_head: bool = True  # trickle the status line and headers too, not only the body
     huge: int = 0  # stream this many bytes (b"#") instead of the body
     etag: bool = True  # send an ETag of the body and answer a matching If-None-Match with 304
     modified: float | None = field(default_factory=time.time)  # Last-Modified (If-Modified-Since gives 304); None: none
@@ -98,7 +99,10 @@ class Loopback:
                 response = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
                 try:
                     if route is not None and route.slow:
-                        self._trickle(response + body, route)
+                        sent, rest = (b"", response + body) if route.slow_head else (response, body)
+                        self.wfile.write(sent)
+                        self.wfile.flush()
+                        self._trickle(rest, route)
                     else:
                         self.wfile.write(response + body)
                         if route is not None and route.huge and status != 304:
@@ -110,16 +114,19 @@ class Loopback:
                 if route is None:
                     return 404, {"Content-Length": "9"}, b"not found"
                 kind = "text/html" if path.endswith("/") else mimetypes.guess_type(path)[0]
-                headers = {"Content-Type": kind or "application/octet-stream", **route.headers}
+                headers = {"Content-Type": kind or "application/octet-stream"}
                 tag = '"' + hashlib.sha256(route.body).hexdigest()[:16] + '"'
                 if route.etag:
                     headers["ETag"] = tag
                 if route.modified is not None:
                     headers["Last-Modified"] = formatdate(route.modified, usegmt=True)
-                if route.status == 200 and self._not_modified(route, tag):
-                    return 304, headers, b""
-                headers["Content-Length"] = str(route.huge or len(route.body))
-                return route.status, headers, b"" if route.huge else route.body
+                status, body = route.status, b"" if route.huge else route.body
+                if status == 200 and self._not_modified(route, tag):
+                    status, body = 304, b""
+                else:
+                    headers["Content-Length"] = str(route.huge or len(route.body))
+                headers.update(route.headers)  # an empty value leaves that header out
+                return status, {key: value for key, value in headers.items() if value}, body
 
             def _not_modified(self, route: Route, tag: str) -> bool:
                 match, since = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
