@@ -131,29 +131,29 @@ def test_lazy_ranking_is_the_full_stable_sort(monkeypatch: pytest.MonkeyPatch) -
     """Large inputs rank only a prefix of the units; what selection reads must be the full sort's order."""
     from array import array
 
-    from compact_memory.strategies import extractive
+    from compact_memory.strategies import extractive_order
 
     rng = random.Random(3)
     count = 16_000  # 1/32 of it is less than the prefix below
     initial = array("d", (rng.choice([0.25, 0.5, rng.random()]) for _ in range(count)))  # many ties
     sizes = array("q", (rng.randint(1, 60) for _ in range(count)))
     full = sorted(range(count), key=initial.__getitem__, reverse=True)
-    monkeypatch.setattr(extractive, "_ORDER_PREFIX", 600)
-    order = extractive._Order(initial)
+    monkeypatch.setattr(extractive_order, "_ORDER_PREFIX", 600)
+    order = extractive_order.Order(initial)
     assert [order[k] for k in range(600)] == full[:600] and not order.complete
     assert list(order.walk(sizes, lambda: 30)) == full[:600] + [i for i in full[600:] if sizes[i] <= 30]
     assert order[601] == full[601] and order.complete  # reading past the prefix sorts everything
 
 
 def test_large_inputs_select_as_with_a_full_sort(monkeypatch: pytest.MonkeyPatch) -> None:
-    from compact_memory.strategies import extractive
+    from compact_memory.strategies import extractive_order
 
     rng = random.Random(8)
     paragraphs = [p for p in _pydoc().split("\n\n") if p.strip()]
     text = "\n\n".join(f"{rng.choice(paragraphs)} Part {i}." for i in range(6_000))
     cases = [(40, ""), (700, ""), (3_000, ""), (300, "how are exceptions raised and caught?")]
     lazy = [ExtractiveStrategy().compress(text, budget, query=query)[0].text for budget, query in cases]
-    monkeypatch.setattr(extractive, "_ORDER_PREFIX", 10**9)  # never lazy: the plain full sort
+    monkeypatch.setattr(extractive_order, "_ORDER_PREFIX", 10**9)  # never lazy: the plain full sort
     assert lazy == [ExtractiveStrategy().compress(text, budget, query=query)[0].text for budget, query in cases]
 
 
