@@ -183,19 +183,18 @@ def _check_values(items: list[Any], doc: Any, found: Findings) -> None:
             found.add(code, message, at=doc.at(path), json_path=json_path(path), hint=hint)
 
         version = item.get("version")
-        if isinstance(version, str) and version:
-            try:
-                Version(version)
-            except InvalidVersion:
-                add("CM205", ("version",), f"version {version!r} is not a PEP 440 version",
-                    'copy the quoted version of the package\'s strategy_package.yaml, e.g. "0.1.0"')
-        spec = item.get("compact_memory_version")
-        if isinstance(spec, str) and spec:
-            try:
-                SpecifierSet(spec)
-            except InvalidSpecifier:
-                add("CM206", ("compact_memory_version",), f"{spec!r} is not a PEP 440 version specifier",
-                    'write e.g. ">=0.1,<1"')
+        for key, parse, invalid, code, what, hint in (
+            ("version", Version, InvalidVersion, "CM205", "a PEP 440 version",
+             'copy the quoted version of the package\'s strategy_package.yaml, e.g. "0.1.0"'),
+            ("compact_memory_version", SpecifierSet, InvalidSpecifier, "CM206", "a PEP 440 version specifier",
+             'write e.g. ">=0.1,<1"'),
+        ):
+            value = item.get(key)
+            if isinstance(value, str) and value:
+                try:
+                    parse(value)
+                except invalid:
+                    add(code, (key,), f"{'version ' if key == 'version' else ''}{value!r} is not {what}", hint)
         install = item.get("install")
         pip = install.get("pip") if isinstance(install, dict) else None
         requirement = pip.get("requirement") if isinstance(pip, dict) else None

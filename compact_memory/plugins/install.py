@@ -31,6 +31,7 @@ from compact_memory.plugins.install_files import (
     extra_files,
     package_files,
     read_marker,
+    sorted_entries,
     through_link,
     write_marker,
 )
@@ -105,11 +106,7 @@ def _install(source: Path, root: Path, strategy_id: str, version: str, work: Jou
 
 def _refuse_same_id_elsewhere(root: Path, strategy_id: str, dest: Path) -> None:
     # Two directories with one id shadow each other; the user must choose.
-    try:
-        entries = sorted(os.scandir(root), key=lambda e: e.name)
-    except OSError as exc:
-        raise CompactMemoryError(f"cannot read plugin directory {root}: {exc.strerror or exc}") from None
-    for entry in entries:
+    for entry in sorted_entries(root, "plugin directory "):
         path = Path(entry.path)
         if entry.name.startswith(".") or path == dest or not (path / MANIFEST_NAME).is_file():
             continue
@@ -125,12 +122,7 @@ def _replaceable(dest: Path, strategy_id: str, version: str, files: list[str], s
 
     if dest.is_symlink() or not dest.is_dir():
         raise CompactMemoryError(f"{dest} exists and is not a directory", hint="move it away first")
-    try:
-        record = read_marker(dest)
-    except CompactMemoryError:
-        if not force:
-            raise
-        record = None
+    record = _record(dest, force=force)
     installed = record.version if record else read_package(dest).version
     changed = changed_files(dest, record) if record else ([], [])
     if record and record.version == version and not any(changed) and _same_files(source, files, record):
@@ -157,6 +149,16 @@ def _replaceable(dest: Path, strategy_id: str, version: str, files: list[str], s
         raise CompactMemoryError(f"{shown} is installed at {dest} and {version} is not newer; nothing changed",
                                  hint="bump version in strategy_package.yaml, or pass --force to replace it anyway")
     return False, installed
+
+
+def _record(dest: Path, *, force: bool) -> Record | None:
+    """The install record of ``dest``; with ``force`` an unreadable one counts as none."""
+    try:
+        return read_marker(dest)
+    except CompactMemoryError:
+        if not force:
+            raise
+        return None
 
 
 def _same_files(source: Path, files: list[str], record: Record) -> bool:
@@ -199,12 +201,7 @@ def _uninstall(strategy_id: str, root: Path, work: Journal, *, force: bool) -> O
     dest = root / strategy_id
     if not os.path.isdir(dest) or os.path.islink(dest):
         raise CompactMemoryError(f"{strategy_id!r} is not installed in {root}", hint=_where_else(strategy_id))
-    try:
-        record = read_marker(dest)
-    except CompactMemoryError:
-        if not force:
-            raise
-        record = None
+    record = _record(dest, force=force)
     version = record.version if record else (read_package(dest).version or "?")
     if record is None and not force:
         raise CompactMemoryError(f"{dest} was not installed by compact-memory (no {MARKER}); nothing removed",

@@ -81,12 +81,16 @@ def package_files(root: Path) -> list[str]:
     return sorted(files)
 
 
-def _walk(root: Path) -> Iterator[Path]:
+def sorted_entries(root: Path, what: str = "") -> list[os.DirEntry[str]]:
+    """The entries of directory ``root`` by name; an error naming ``what`` and ``root`` when it cannot be read."""
     try:
-        entries = sorted(os.scandir(root), key=lambda e: e.name)
+        return sorted(os.scandir(root), key=lambda e: e.name)
     except OSError as exc:
-        raise CompactMemoryError(f"cannot read {root}: {exc.strerror or exc}") from None
-    for entry in entries:
+        raise CompactMemoryError(f"cannot read {what}{root}: {exc.strerror or exc}") from None
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    for entry in sorted_entries(root):
         path = Path(entry.path)
         if entry.is_dir(follow_symlinks=False):
             if entry.name in SKIP_DIRS or entry.name.endswith(".egg-info") or (path / "pyvenv.cfg").exists():
