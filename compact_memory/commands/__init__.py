@@ -55,3 +55,17 @@ class Parser(argparse.ArgumentParser):
         from compact_memory.errors import UsageError
 
         raise UsageError(message, hint=f"run '{self.prog} --help' for the options")
+
+
+def add_command(commands: Any, name: str, parents: list[argparse.ArgumentParser], summary: str, *,
+                description: str, epilog: str | None = None, raw: bool = False) -> argparse.ArgumentParser:
+    """The parser of one command, as every command's ``add_parser`` makes it.
+
+    ``parents`` hold the options every command takes, ``summary`` is its line
+    in the list of commands, ``description`` and ``epilog`` frame its --help;
+    ``raw`` keeps their line breaks (:class:`RawDescriptionFormatter`).
+    """
+    formatter: type[Formatter] = RawDescriptionFormatter if raw else Formatter
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name, parents=parents, help=summary, description=description, epilog=epilog, formatter_class=formatter)
+    return parser

@@ -9,7 +9,7 @@ from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import Any
 
-from compact_memory.commands import RawDescriptionFormatter
+from compact_memory.commands import add_command
 from compact_memory.commands.compress_results import (
     CompressOne,
     Outcome,
@@ -79,13 +79,10 @@ def _jobs(raw: str) -> int:
 
 
 def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
-    parser = commands.add_parser(
-        "compress",
-        parents=parents,
-        help=summary,
+    parser = add_command(
+        commands, "compress", parents, summary,
         description="Compress text, a file or every matching file of a directory to at most --budget tokens.",
-        epilog=EPILOG,
-        formatter_class=RawDescriptionFormatter,
+        epilog=EPILOG, raw=True,
     )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--text", metavar="TEXT", help="the text to compress; '-' reads standard input")

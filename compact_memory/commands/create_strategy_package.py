@@ -20,15 +20,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from compact_memory.commands import add_command
 from compact_memory.errors import CompactMemoryError, UsageError
 from compact_memory.scaffold import TEMPLATE, PackageNames, derive_names, problems
 
 
 def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
-    parser = commands.add_parser(
-        "create-strategy-package",
-        parents=parents,
-        help=summary,
+    parser = add_command(
+        commands, "create-strategy-package", parents, summary,
         description=(
             "Generate a strategy package from the cookiecutter template. From --name "
             "compact_memory_my_strategy it derives the id my_strategy and the class MyStrategy; "

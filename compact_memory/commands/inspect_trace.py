@@ -10,12 +10,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from compact_memory.commands import add_command
+
 MAX_BYTES = 50_000_000
 
 
 def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
-    parser = commands.add_parser(
-        "inspect-trace", parents=parents, help=summary,
+    parser = add_command(
+        commands, "inspect-trace", parents, summary,
         description="Show a trace saved by `compress --output-trace FILE` (or printed by `compress --json`): the "
                     "strategy and its parameters, the tokenizer, input and output sizes, the time taken and every "
                     "step the strategy recorded.",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from compact_memory.commands import add_command
+
 TYPE_CHECKING = False  # typing costs a few ms at startup
 if TYPE_CHECKING:
     from typing import Any
@@ -14,10 +16,8 @@ if TYPE_CHECKING:
 
 
 def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
-    parser = commands.add_parser(
-        "list-strategies",
-        parents=parents,
-        help=summary,
+    parser = add_command(
+        commands, "list-strategies", parents, summary,
         description=(
             "List every strategy candidate (built-in, entry point, local directory), which one is "
             "active for each id and why the others are shadowed. No plugin code runs unless --check."

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from compact_memory.commands import RawDescriptionFormatter
+from compact_memory.commands import add_command
 
 if TYPE_CHECKING:
     from compact_memory.compression.strategies_abc import CompressionStrategy
@@ -42,14 +42,11 @@ exit codes: 0 success, 1 a run failed (the strategy raised; the other runs go
 
 
 def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
-    parser = commands.add_parser(
-        "run-package-experiment",
-        parents=parents,
-        help=summary,
+    parser = add_command(
+        commands, "run-package-experiment", parents, summary,
         description="Compress a package's experiment datasets at each budget with its strategy and with baseline "
                     "strategies; report compression, budget use, quality, speed and memory.",
-        epilog=EPILOG,
-        formatter_class=RawDescriptionFormatter,
+        epilog=EPILOG, raw=True,
     )
     parser.add_argument("path", type=Path, metavar="PATH", help="the strategy package directory")
     parser.add_argument("--experiment", metavar="NAME",

@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compact_memory.commands import add_command
+
 if TYPE_CHECKING:
     from compact_memory.cruft_update import Plan
     from compact_memory.template_link import Link, Template
@@ -24,10 +26,8 @@ JSON_FORMAT_VERSION = 1
 
 
 def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
-    parser = commands.add_parser(
-        "update-strategy-package",
-        parents=parents,
-        help=summary,
+    parser = add_command(
+        commands, "update-strategy-package", parents, summary,
         description=(
             "Compare the template a strategy package was generated from (its .cruft.json) with the template of "
             "this compact-memory, and apply the template's changes with cruft update, keeping your own edits. "

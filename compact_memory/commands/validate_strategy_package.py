@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from compact_memory.commands import add_command
+
 FORMATS = ("text", "json", "github")
 
 
 def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
-    parser = commands.add_parser(
-        "validate-strategy-package",
-        parents=parents,
-        help=summary,
+    parser = add_command(
+        commands, "validate-strategy-package", parents, summary,
         description=(
             "Check strategy packages and report every problem with file:line:col, a stable code and a hint. "
             "A PATH is a package directory, any file inside one, or a directory of packages. No plugin code "
