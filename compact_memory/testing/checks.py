@@ -48,13 +48,8 @@ def unchanged_when_fits(s: Subject, toks: Sequence[Tokenizer]) -> None:
             for budget in (tokens, tokens + 50):
                 memory, _ = s.run("unchanged_when_fits", text, budget, tok)
                 if memory.text != text:
-                    raise s.fail(
-                        "unchanged_when_fits",
-                        f"the input fits ({tokens} tokens) but came back changed as {memory.text[:60]!r}",
-                        input=text,
-                        budget=budget,
-                        tokenizer=tok.name,
-                    )
+                    problem = f"the input fits ({tokens} tokens) but came back changed as {memory.text[:60]!r}"
+                    raise s.fail_call("unchanged_when_fits", problem, text, budget, tok)
 
 
 def empty_input(s: Subject, toks: Sequence[Tokenizer]) -> None:
@@ -63,13 +58,7 @@ def empty_input(s: Subject, toks: Sequence[Tokenizer]) -> None:
             for budget in (0, 5):
                 memory, _ = s.run("empty_input", value, budget, tok)
                 if memory.text.strip():
-                    raise s.fail(
-                        "empty_input",
-                        f"output {memory.text[:60]!r} is not empty",
-                        input=value,
-                        budget=budget,
-                        tokenizer=tok.name,
-                    )
+                    raise s.fail_call("empty_input", f"output {memory.text[:60]!r} is not empty", value, budget, tok)
 
 
 def unicode_input(s: Subject, toks: Sequence[Tokenizer]) -> None:
@@ -106,13 +95,9 @@ def deterministic(s: Subject, toks: Sequence[Tokenizer]) -> None:
             fresh = s.run("deterministic", text, budget, tok)[0].text
             if not first == again == fresh:
                 which = "a second call on the same instance" if first != again else "a fresh instance"
-                raise s.fail(
-                    "deterministic",
-                    f"{which} gave different output ({first[:40]!r} vs {(again if first != again else fresh)[:40]!r})",
-                    input=text,
-                    budget=budget,
-                    tokenizer=tok.name,
-                )
+                other = again if first != again else fresh
+                problem = f"{which} gave different output ({first[:40]!r} vs {other[:40]!r})"
+                raise s.fail_call("deterministic", problem, text, budget, tok)
 
 
 def trace_round_trip(s: Subject, tok: Tokenizer) -> None:
@@ -123,19 +108,18 @@ def trace_round_trip(s: Subject, tok: Tokenizer) -> None:
         (list(SAMPLE_CHUNKS), 8),
         ("", 0),
     ):
-        where = {"input": value, "budget": budget, "tokenizer": tok.name}
         _, trace = s.run(name, value, budget, tok)
         if trace.strategy_name != s.cls.id:
-            raise s.fail(
-                name, f"trace.strategy_name is {trace.strategy_name!r}, not the strategy id {s.cls.id!r}", **where
-            )
+            problem = f"trace.strategy_name is {trace.strategy_name!r}, not the strategy id {s.cls.id!r}"
+            raise s.fail_call(name, problem, value, budget, tok)
         try:
             encoded = json.dumps(trace.to_dict(), ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError) as exc:
-            raise s.fail(name, f"the trace is not JSON-serialisable: {exc}", **where) from exc
+            raise s.fail_call(name, f"the trace is not JSON-serialisable: {exc}", value, budget, tok) from exc
         restored = CompressionTrace.from_json(encoded)
         if restored != trace:
-            raise s.fail(name, "the trace changes in a JSON round trip (use lists, not tuples, and str keys)", **where)
+            problem = "the trace changes in a JSON round trip (use lists, not tuples, and str keys)"
+            raise s.fail_call(name, problem, value, budget, tok)
 
 
 def input_not_mutated(s: Subject, tok: Tokenizer) -> None:
@@ -144,10 +128,4 @@ def input_not_mutated(s: Subject, tok: Tokenizer) -> None:
     for budget in (0, 6, 10_000):
         s.run("input_not_mutated", chunks, budget, tok)
         if chunks != before:
-            raise s.fail(
-                "input_not_mutated",
-                f"the chunk list was changed to {chunks!r}",
-                input=before,
-                budget=budget,
-                tokenizer=tok.name,
-            )
+            raise s.fail_call("input_not_mutated", f"the chunk list was changed to {chunks!r}", before, budget, tok)

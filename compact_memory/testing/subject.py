@@ -51,6 +51,11 @@ class Subject:
             f"check {check!r} failed for {self.label}: {problem}" + (f"; {where}" if where else "")
         )
 
+    def fail_call(self, check: str, problem: str, value: str | Sequence[str], budget: int,
+                  tokenizer: Tokenizer) -> StrategyCheckError:
+        """A failure of one ``compress`` call; the message names its input, budget and tokenizer."""
+        return self.fail(check, problem, input=value, budget=budget, tokenizer=tokenizer.name)
+
     def make(self, check: str) -> CompressionStrategy:
         from compact_memory.errors import CompactMemoryError
         from compact_memory.factory import make_strategy
@@ -71,48 +76,49 @@ class Subject:
         **extra: Any,
     ) -> tuple[CompressedMemory, CompressionTrace]:
         strategy = instance if instance is not None else self.make(check)
-        where = {"input": value, "budget": budget, "tokenizer": tokenizer.name}
         try:
             result = strategy.compress(value, budget, tokenizer=tokenizer, **extra)
         except Exception as exc:
-            raise self.fail(check, f"compress raised {type(exc).__name__}: {exc}", **where) from exc
+            raise self.fail_call(check, f"compress raised {type(exc).__name__}: {exc}", value, budget,
+                                 tokenizer) from exc
         if not (isinstance(result, tuple) and len(result) == 2):
-            raise self.fail(
-                check,
-                f"compress returned {type(result).__name__}, not a (CompressedMemory, CompressionTrace) tuple",
-                **where,
-            )
+            problem = f"compress returned {type(result).__name__}, not a (CompressedMemory, CompressionTrace) tuple"
+            raise self.fail_call(check, problem, value, budget, tokenizer)
         memory, trace = result
         if not isinstance(memory, CompressedMemory) or not isinstance(memory.text, str):
-            raise self.fail(
-                check,
-                f"compress returned {type(memory).__name__} where CompressedMemory with str text was expected",
-                **where,
-            )
+            problem = f"compress returned {type(memory).__name__} where CompressedMemory with str text was expected"
+            raise self.fail_call(check, problem, value, budget, tokenizer)
         if not isinstance(trace, CompressionTrace):
-            raise self.fail(
-                check, f"compress returned {type(trace).__name__} where CompressionTrace was expected", **where
-            )
+            problem = f"compress returned {type(trace).__name__} where CompressionTrace was expected"
+            raise self.fail_call(check, problem, value, budget, tokenizer)
         return memory, trace
 
     def within_budget(
         self, check: str, value: str | Sequence[str], budget: int, tokenizer: Tokenizer, **extra: Any
     ) -> str:
         memory, _ = self.run(check, value, budget, tokenizer, **extra)
-        where = {"input": value, "budget": budget, "tokenizer": tokenizer.name}
         used = tokenizer.count(memory.text)
-        if used > budget:
-            raise self.fail(check, f"output has {used} tokens, over the budget of {budget}", **where)
         text = join_chunks(value)
-        if "\ufffd" in memory.text and "\ufffd" not in text:
-            raise self.fail(check, "output contains U+FFFD (a broken character) that the input lacks", **where)
-        try:
-            memory.text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise self.fail(check, "output contains a lone surrogate: it cannot be encoded as UTF-8", **where) from None
-        if memory.text != text and tokenizer.count(text) <= budget:
-            raise self.fail(check, "the input fits the budget but was not returned unchanged", **where)
+        problem = None
+        if used > budget:
+            problem = f"output has {used} tokens, over the budget of {budget}"
+        elif "\ufffd" in memory.text and "\ufffd" not in text:
+            problem = "output contains U+FFFD (a broken character) that the input lacks"
+        elif not _encodable(memory.text):
+            problem = "output contains a lone surrogate: it cannot be encoded as UTF-8"
+        elif memory.text != text and tokenizer.count(text) <= budget:
+            problem = "the input fits the budget but was not returned unchanged"
+        if problem is not None:
+            raise self.fail_call(check, problem, value, budget, tokenizer)
         return memory.text
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def budgets_for(tokens: int, budgets: Sequence[int]) -> list[int]:
