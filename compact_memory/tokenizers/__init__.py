@@ -100,22 +100,22 @@ def head(tokenizer: Tokenizer, text: str, max_tokens: int) -> str:
     Costs about O(max_tokens): only a window a little larger than the kept
     text is ever tokenized.
     """
-    if max_tokens <= 0 or not text:
-        return ""
-    fast = getattr(tokenizer, "head", None)
-    if fast is not None:
-        return str(fast(text, max_tokens))
-    return _search(tokenizer, text, max_tokens, from_end=False)
+    return _end(tokenizer, text, max_tokens, from_end=False)
 
 
 def tail(tokenizer: Tokenizer, text: str, max_tokens: int) -> str:
     """The longest suffix of ``text`` found with at most ``max_tokens`` tokens."""
+    return _end(tokenizer, text, max_tokens, from_end=True)
+
+
+def _end(tokenizer: Tokenizer, text: str, max_tokens: int, *, from_end: bool) -> str:
+    """:func:`head` or :func:`tail`: the tokenizer's own method when it has one, else a search."""
     if max_tokens <= 0 or not text:
         return ""
-    fast = getattr(tokenizer, "tail", None)
+    fast = getattr(tokenizer, "tail" if from_end else "head", None)
     if fast is not None:
         return str(fast(text, max_tokens))
-    return _search(tokenizer, text, max_tokens, from_end=True)
+    return _search(tokenizer, text, max_tokens, from_end=from_end)
 
 
 # Counts are not always monotonic in the text's length: WordPiece reads a word longer than its limit as one
