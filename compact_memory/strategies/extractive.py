@@ -104,15 +104,8 @@ class ExtractiveStrategy(CompressionStrategy):
         self.lead_share = _number("lead_share", lead_share, 0.0, math.inf)
 
     def _params(self) -> dict[str, Any]:
-        return {
-            "query": self.query,
-            "query_weight": self.query_weight,
-            "position_weight": self.position_weight,
-            "redundancy": self.redundancy,
-            "length_exponent": self.length_exponent,
-            "max_sentences": self.max_sentences,
-            "lead_share": self.lead_share,
-        }
+        """The declared parameters' values, as the trace records them."""
+        return {param.name: getattr(self, param.name) for param in self.params}
 
     def compress(
         self, text_or_chunks: TextOrChunks, llm_token_budget: int, **kwargs: Any
