@@ -16,9 +16,6 @@ from dataclasses import dataclass
 from compact_memory.strategies.sentences import Units
 from compact_memory.tokenizers.words import TOKEN_PATTERN
 
-# Words, single CJK characters and single punctuation marks: the default tokenizer's units.
-TOKEN = TOKEN_PATTERN
-
 STOP_WORDS = frozenset(
     """
     a about above after again against all also am an and any are as at be because been before being below between
@@ -106,7 +103,7 @@ def analyse(text: str, units: Units) -> Doc:
     # gives what lowercasing the whole text would.
     vocabulary = Vocabulary()
     get = vocabulary.__getitem__
-    findall = TOKEN.findall
+    findall = TOKEN_PATTERN.findall
     term_ids = array("i")
     term_starts = array("q", [0])
     sizes = array("q")

@@ -8,11 +8,12 @@ import heapq
 from array import array
 from typing import Any, Protocol
 
-from compact_memory.strategies.extractive_features import TOKEN, Doc
+from compact_memory.strategies.extractive_features import Doc
 from compact_memory.strategies.extractive_join import Joiner
 from compact_memory.strategies.extractive_order import Order
 from compact_memory.strategies.sentences import Units
 from compact_memory.tokenizers import Tokenizer
+from compact_memory.tokenizers.words import TOKEN_PATTERN  # words, CJK characters, punctuation marks
 
 # Small fixed pieces of the scoring; the tunable ones are the settings.
 _FIRST_IN_PARAGRAPH = 0.5  # share of the position prior a paragraph's first unit gets at any depth
@@ -60,7 +61,7 @@ class Selector:
         self.signatures: set[str] = set()  # of the selected units, to skip repeats
         self._signatures: dict[int, str] = {}
         self.query_weights = [0.0] * len(doc.weights)
-        for token in dict.fromkeys(TOKEN.findall(query.lower())):
+        for token in dict.fromkeys(TOKEN_PATTERN.findall(query.lower())):
             term_id = doc.vocabulary.lookup(token)
             if term_id:
                 self.query_weights[term_id] = doc.idf[term_id]
