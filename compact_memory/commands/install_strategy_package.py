@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from compact_memory.commands import RawDescriptionFormatter
+from compact_memory.commands import add_command
 
 DESCRIPTION = """\
 Install a strategy package from SOURCE, which is one of:
@@ -27,11 +27,11 @@ installed package is replaced only with --upgrade and a newer version."""
 
 
 def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
-    parser = commands.add_parser(
-        "install-strategy-package", parents=parents, help=summary, description=DESCRIPTION,
-        formatter_class=RawDescriptionFormatter,
+    parser = add_command(
+        commands, "install-strategy-package", parents, summary,
+        description=DESCRIPTION,
         epilog="Exit codes: 0 installed (or already installed, or planned), 1 refused or failed, 2 usage error, "
-               "130 interrupted.",
+               "130 interrupted.", raw=True,
     )
     parser.add_argument("source", metavar="SOURCE", help="what to install (see above)")
     parser.add_argument("--to", metavar="DIR", help="install a directory or git package into this plugin directory "

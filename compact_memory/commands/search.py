@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
+from compact_memory.commands import add_command
+
 if TYPE_CHECKING:
     from compact_memory.community.index import Index
     from compact_memory.community.search import Hit
@@ -13,10 +15,8 @@ if TYPE_CHECKING:
 
 
 def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
-    parser = commands.add_parser(
-        "search",
-        parents=parents,
-        help=summary,
+    parser = add_command(
+        commands, "search", parents, summary,
         description=(
             "Search the community strategy indexes for entries whose id, name, description, tags or authors "
             "contain every word of QUERY. The indexes, earlier first: each --index (a file or an http(s) URL), "

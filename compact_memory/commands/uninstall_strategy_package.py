@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from compact_memory.commands import add_command
+
 
 def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
-    parser = commands.add_parser(
-        "uninstall-strategy-package",
-        parents=parents,
-        help=summary,
+    parser = add_command(
+        commands, "uninstall-strategy-package", parents, summary,
         description=(
             "Remove the files that install-strategy-package put in the user plugin directory (or --from DIR) "
             "for strategy ID. Refuses a directory it did not install, or whose files were changed since, "
