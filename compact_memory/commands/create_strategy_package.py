@@ -24,15 +24,16 @@ from compact_memory.commands import add_command
 from compact_memory.errors import CompactMemoryError, UsageError
 from compact_memory.scaffold import TEMPLATE, PackageNames, derive_names, problems
 
+DESCRIPTION = (
+    "Generate a strategy package from the cookiecutter template. From --name "
+    "compact_memory_my_strategy it derives the id my_strategy and the class MyStrategy; "
+    "the options below override what is derived."
+)
+
 
 def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
     parser = add_command(
-        commands, "create-strategy-package", parents, summary,
-        description=(
-            "Generate a strategy package from the cookiecutter template. From --name "
-            "compact_memory_my_strategy it derives the id my_strategy and the class MyStrategy; "
-            "the options below override what is derived."
-        ),
+        commands, "create-strategy-package", parents, summary, description=DESCRIPTION,
     )
     parser.add_argument("--name", required=True, help="Python package name, e.g. compact_memory_my_strategy")
     parser.add_argument(

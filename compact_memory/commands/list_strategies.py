@@ -13,15 +13,15 @@ if TYPE_CHECKING:
 
     from compact_memory.plugins.candidates import Candidate
 
+DESCRIPTION = (
+    "List every strategy candidate (built-in, entry point, local directory), which one is "
+    "active for each id and why the others are shadowed. No plugin code runs unless --check."
+)
 
 
 def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
     parser = add_command(
-        commands, "list-strategies", parents, summary,
-        description=(
-            "List every strategy candidate (built-in, entry point, local directory), which one is "
-            "active for each id and why the others are shadowed. No plugin code runs unless --check."
-        ),
+        commands, "list-strategies", parents, summary, description=DESCRIPTION,
     )
     parser.add_argument("--json", action="store_true", help="print a JSON document (see docs/plugins.md)")
     parser.add_argument(

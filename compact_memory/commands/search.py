@@ -12,20 +12,20 @@ if TYPE_CHECKING:
     from compact_memory.community.index import Index
     from compact_memory.community.search import Hit
 
+DESCRIPTION = (
+    "Search the community strategy indexes for entries whose id, name, description, tags or authors "
+    "contain every word of QUERY. The indexes, earlier first: each --index (a file or an http(s) URL), "
+    "the URLs in COMPACT_MEMORY_INDEX_URL, then the index shipped with this compact-memory; an id listed "
+    "in several comes from the earliest. URLs are fetched at most hourly (or with --refresh) into the "
+    "user cache; offline, the cached copy is used, with a note saying how old it is. Each result says "
+    "whether the strategy is installed and active here, which version, and whether the index lists a "
+    "newer one. No plugin code runs. See docs/community_strategies.md."
+)
 
 
 def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
     parser = add_command(
-        commands, "search", parents, summary,
-        description=(
-            "Search the community strategy indexes for entries whose id, name, description, tags or authors "
-            "contain every word of QUERY. The indexes, earlier first: each --index (a file or an http(s) URL), "
-            "the URLs in COMPACT_MEMORY_INDEX_URL, then the index shipped with this compact-memory; an id listed "
-            "in several comes from the earliest. URLs are fetched at most hourly (or with --refresh) into the "
-            "user cache; offline, the cached copy is used, with a note saying how old it is. Each result says "
-            "whether the strategy is installed and active here, which version, and whether the index lists a "
-            "newer one. No plugin code runs. See docs/community_strategies.md."
-        ),
+        commands, "search", parents, summary, description=DESCRIPTION,
         epilog="Exit codes: 0 success, 1 an index has errors, 2 usage error, 130 interrupted.",
     )
     parser.add_argument("query", nargs="*", metavar="QUERY", help="words to look for (all must match); none lists all")

@@ -7,17 +7,18 @@ from typing import Any
 
 from compact_memory.commands import add_command
 
+DESCRIPTION = (
+    "Remove the files that install-strategy-package put in the user plugin directory (or --from DIR) "
+    "for strategy ID. Refuses a directory it did not install, or whose files were changed since, "
+    "unless --force. Files added later are kept. A strategy that install-strategy-package installed "
+    "with pip is removed with pip: only its own distribution, and not while another installed "
+    "distribution requires it."
+)
+
 
 def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
     parser = add_command(
-        commands, "uninstall-strategy-package", parents, summary,
-        description=(
-            "Remove the files that install-strategy-package put in the user plugin directory (or --from DIR) "
-            "for strategy ID. Refuses a directory it did not install, or whose files were changed since, "
-            "unless --force. Files added later are kept. A strategy that install-strategy-package installed "
-            "with pip is removed with pip: only its own distribution, and not while another installed "
-            "distribution requires it."
-        ),
+        commands, "uninstall-strategy-package", parents, summary, description=DESCRIPTION,
         epilog="Exit codes: 0 removed, 1 refused or failed, 2 usage error, 130 interrupted.",
     )
     parser.add_argument("strategy_id", metavar="ID", help="the strategy id (the installed directory's name)")

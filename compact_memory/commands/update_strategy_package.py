@@ -24,16 +24,17 @@ if TYPE_CHECKING:
 
 JSON_FORMAT_VERSION = 1
 
+DESCRIPTION = (
+    "Compare the template a strategy package was generated from (its .cruft.json) with the template of "
+    "this compact-memory, and apply the template's changes with cruft update, keeping your own edits. "
+    "The package must be a git work tree with nothing uncommitted. Packages generated before "
+    ".cruft.json existed are told how to link them (cruft link)."
+)
+
 
 def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
     parser = add_command(
-        commands, "update-strategy-package", parents, summary,
-        description=(
-            "Compare the template a strategy package was generated from (its .cruft.json) with the template of "
-            "this compact-memory, and apply the template's changes with cruft update, keeping your own edits. "
-            "The package must be a git work tree with nothing uncommitted. Packages generated before "
-            ".cruft.json existed are told how to link them (cruft link)."
-        ),
+        commands, "update-strategy-package", parents, summary, description=DESCRIPTION,
         epilog=(
             "Exit codes: 0 up to date or updated, 1 behind (--check), conflicts left to resolve or failure, "
             "2 usage error, 130 interrupted."

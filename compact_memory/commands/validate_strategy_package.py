@@ -8,16 +8,16 @@ from typing import Any
 from compact_memory.commands import add_command
 
 FORMATS = ("text", "json", "github")
+DESCRIPTION = (
+    "Check strategy packages and report every problem with file:line:col, a stable code and a hint. "
+    "A PATH is a package directory, any file inside one, or a directory of packages. No plugin code "
+    "runs unless --import-check auto|require or --contract."
+)
 
 
 def add_parser(commands: Any, parents: list[argparse.ArgumentParser], summary: str) -> None:
     parser = add_command(
-        commands, "validate-strategy-package", parents, summary,
-        description=(
-            "Check strategy packages and report every problem with file:line:col, a stable code and a hint. "
-            "A PATH is a package directory, any file inside one, or a directory of packages. No plugin code "
-            "runs unless --import-check auto|require or --contract."
-        ),
+        commands, "validate-strategy-package", parents, summary, description=DESCRIPTION,
         epilog="Exit codes: 0 no errors, 1 errors found, 2 usage error, 130 interrupted.",
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="package directory or a file inside one")
