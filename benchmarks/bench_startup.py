@@ -55,6 +55,8 @@ def make_plugins(root: Path, n: int) -> dict[str, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--baseline", metavar="REV", help="also run --version and 100+100 listing from this "
+                        "commit (a git worktree first on PYTHONPATH), interleaved, and report this/baseline")
     args = parser.parse_args()
     sizes = (0, 50, 100, 200, 400)
     with tempfile.TemporaryDirectory() as home:
@@ -75,6 +77,15 @@ def main() -> int:
         for n in sizes:
             env = base_env if n == 0 else {**base_env, **make_plugins(Path(home, f"p{n}"), n)}
             cases[f"list-strategies --json, {n}+{n}"] = (listing, env)
+        if args.baseline:
+            tree = Path(home, "baseline")
+            subprocess.run(["git", "-C", str(Path(__file__).resolve().parent.parent), "worktree", "add", "--detach",
+                            "-q", str(tree), args.baseline], check=True)
+            subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "compact_memory")], check=True)
+            for name in ("compact-memory --version", "list-strategies --json, 100+100"):
+                cmd, env = cases[name]
+                path = os.pathsep.join(filter(None, [str(tree), env.get("PYTHONPATH", "")]))
+                cases[f"{name} @ {args.baseline}"] = (cmd, {**env, "PYTHONPATH": path})
         for cmd, env in cases.values():  # warm the file system cache; not measured
             run_once(cmd, env)
         # Interleaved rounds, so a slow moment of the machine hits every case alike.
@@ -82,6 +93,9 @@ def main() -> int:
         for _ in range(args.repeat):
             for name, (cmd, env) in cases.items():
                 times[name].append(run_once(cmd, env))
+        if args.baseline:
+            subprocess.run(["git", "-C", str(Path(__file__).resolve().parent.parent), "worktree", "remove",
+                            "--force", str(Path(home, "baseline"))], check=False)
     median = {name: statistics.median(values) for name, values in times.items()}
     baseline = median["python -c pass"]
     targets = {"compact-memory --version": 2.5, "list-strategies --json, 100+100": 8.0}
@@ -93,6 +107,9 @@ def main() -> int:
         note = f"  (target <= {target}x: {'met' if ratio <= target else 'MISSED'})" if target else ""
         ok = ok and (target is None or ratio <= target)
         print(f"{name:<36} {value * 1000:7.1f} ms  {ratio:5.2f}x{note}")
+    for name in targets:
+        if f"{name} @ {args.baseline}" in median:
+            print(f"{name}: this / {args.baseline} = {median[name] / median[f'{name} @ {args.baseline}']:.2f}x")
     # Least squares over N > 0 (the first plugin adds fixed costs, such as importing PyYAML):
     # the cost per (entry point + local dir) pair, and how well a line fits.
     xs = [n for n in sizes if n]

@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -48,6 +47,8 @@ def dumps(data: Any) -> str:
     A file name that is not valid UTF-8 (from os.listdir) holds lone surrogates: they are written as
     ``\\udcXX`` escapes, which keep the document valid and read back as the same string.
     """
+    import json  # not at module level: --version and plain text need no JSON
+
     text = json.dumps(plain(data), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
     # Characters that reorder or hide text on a terminal (bidi overrides, zero-width, C1 controls) are
     # written as \uXXXX escapes: the document reads back the same, and a terminal shows it as it is.
@@ -132,4 +133,10 @@ def plain(value: Any, _seen: frozenset[int] = frozenset(), _depth: int = 0) -> A
 
 
 def _key(key: Any) -> str:
-    return key if isinstance(key, str) else repr(key) if not isinstance(key, (int, float, bool)) else json.dumps(key)
+    if isinstance(key, str):
+        return key
+    if not isinstance(key, (int, float, bool)):
+        return repr(key)
+    import json
+
+    return json.dumps(key)
