@@ -135,7 +135,9 @@ def test_upgrade_by_id_moves_to_the_listed_version(origin: Origin, user_plugin_d
     ("missing_revision", "revision no-such-tag does not exist in"),
     ("not_a_repository", "cannot clone"),
     ("no_manifest", "has no strategy_package.yaml in strategies; nothing was copied"),
-    ("unknown_id", "no strategy 'section_digst' in the 2 indexes in effect (hint: did you mean section_digest?)"),
+    ("unknown_id", "no strategy 'section_digst' in the 2 indexes in effect, and no directory 'section_digst' here "
+                   "either (hint: did you mean section_digest?)"),
+    ("plain_file", "not a directory, wheel or sdist"),
     ("ext_transport", "not a git URL this command clones"),
     ("invalid_package", "failed validation"),
 ])
@@ -151,6 +153,7 @@ def test_bad_sources_change_nothing(case: str, needle: str, origin: Origin, user
         "not_a_repository": [f"git+{(tmp_path / 'nothing.git').as_uri()}"],
         "no_manifest": [f"git+{origin.url}@v0.1.0#subdirectory=strategies"],
         "unknown_id": ["--index", str(index), "section_digst"],
+        "plain_file": [str(index)],
         "ext_transport": ["git+ext::sh -c touch% /tmp/pwned"],
         "invalid_package": [f"git+{origin.url}@v0.1.0#subdirectory={SUB}/experiments"],
     }[case]

@@ -38,7 +38,11 @@ def resolve(request: Request) -> Resolved:
 
     for finding in (f for index in loaded for f in index.findings):
         print(text_line(finding), file=sys.stderr)
-    entry = find(source.text, loaded)
+    try:
+        entry = find(source.text, loaded)
+    except CompactMemoryError as exc:  # the user may have meant a directory that is not there
+        raise CompactMemoryError(f"{exc.message}, and no directory {source.text!r} here either",
+                                 hint=exc.hint) from None
     shown = {"index": entry.index, "id": entry.id, "version": entry.version}
     pin = entry.pin
     if entry.method == GIT:

@@ -68,6 +68,9 @@ def classify(text: str, *, pip: bool = False) -> Source:
         if not os.path.isfile(text):
             raise CompactMemoryError(f"{text}: no such file", hint="check the path of the wheel or sdist")
         return Source(PIP, text, path=Path(text), requirement=str(Path(text).absolute()))
+    if os.path.lexists(text):
+        raise CompactMemoryError(f"{text}: not a directory, wheel or sdist",
+                                 hint="pass a strategy package directory, a .whl, or a .tar.gz or .zip sdist")
     if is_strategy_id(text):
         return Source(INDEX, text)
     if "/" in text or text.startswith(".") or os.sep in text:
