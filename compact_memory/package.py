@@ -40,6 +40,16 @@ ESSENTIAL = frozenset({"strategy_id", "strategy_class_name", "strategy_module", 
 VALIDATE_HINT = "run: compact-memory dev validate-strategy-package {path}"
 
 
+class _Text:
+    """A manifest key read as an attribute of the package: its value if that is a string, else None."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __get__(self, pkg: StrategyPackage, owner: object = None) -> str | None:
+        return pkg.text(self.key)
+
+
 class StrategyPackage:
     """One strategy package directory, as its manifest describes it, before any of its code runs."""
 
@@ -75,21 +85,10 @@ class StrategyPackage:
         raw = self.doc.plain_scalars.get((key,)) if self.doc else None
         return raw if raw is not None and not isinstance(value, str) else str(value)
 
-    @property
-    def strategy_id(self) -> str | None:
-        return self.text("strategy_id")
-
-    @property
-    def class_name(self) -> str | None:
-        return self.text("strategy_class_name")
-
-    @property
-    def module(self) -> str | None:
-        return self.text("strategy_module")
-
-    @property
-    def display_name(self) -> str | None:
-        return self.text("display_name")
+    strategy_id = _Text("strategy_id")
+    class_name = _Text("strategy_class_name")
+    module = _Text("strategy_module")
+    display_name = _Text("display_name")
 
     @property
     def version(self) -> str | None:

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from typing import Any
 
 Position = tuple[int, int]  # 1-based line and column
+# A finding as JSON (docs/validator.md), in this order.
+_JSON_FIELDS = ("code", "severity", "file", "line", "column", "json_path", "message", "hint")
 
 
 class Finding:
@@ -46,16 +48,7 @@ class Finding:
         return (self.file, self.line or 0, self.column or 0, self.code)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "severity": self.severity,
-            "file": self.file,
-            "line": self.line,
-            "column": self.column,
-            "json_path": self.json_path,
-            "message": self.message,
-            "hint": self.hint,
-        }
+        return {name: getattr(self, name) for name in _JSON_FIELDS}
 
 
 class Findings:

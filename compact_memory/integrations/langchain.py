@@ -32,14 +32,7 @@ try:
 except ImportError as exc:
     raise missing_framework(__name__, "langchain-core", "langchain") from exc
 
-from pydantic import ConfigDict, Field, PrivateAttr
-
-from compact_memory.context import (
-    DEFAULT_MIN_TOKENS,
-    METADATA_KEY,
-    ContextCompressor,
-    ContextError,
-)
+from compact_memory.context import METADATA_KEY, ContextError
 from compact_memory.integrations.options import ContextOptions
 
 __all__ = ["CompactMemoryCompressor", "CompactMemoryRetriever"]
@@ -48,16 +41,10 @@ __all__ = ["CompactMemoryCompressor", "CompactMemoryRetriever"]
 class CompactMemoryCompressor(ContextOptions, BaseDocumentCompressor):
     """Compress retrieved documents into one shared token budget with a compact-memory strategy.
 
-    Options (all keyword arguments):
+    Options (all keyword arguments): ``strategy``, ``tokenizer`` and ``params``
+    as :class:`~compact_memory.integrations.options.ContextOptions` says, and
 
     - ``budget``: tokens for all returned documents together (required).
-    - ``strategy``: any registered strategy id, built-in or plugin, resolved
-      as on the command line (plugin paths, precedence and the
-      ``COMPACT_MEMORY_DISABLE_PLUGINS`` switch apply); a class or an
-      instance works too. Default ``"extractive"``.
-    - ``tokenizer``: ``"words"`` (default), ``"cl100k_base"``,
-      ``"o200k_base"``, a ``tokenizer.json`` path, or a tokenizer object.
-    - ``params``: the strategy's parameters, typed as ``--param`` is.
     - ``min_tokens``: the per-document floor; a document that would get
       fewer tokens (and does not fit whole in fewer) is dropped instead.
     - ``score_key``: a metadata key holding a relevance score (higher is
@@ -75,16 +62,7 @@ class CompactMemoryCompressor(ContextOptions, BaseDocumentCompressor):
     thread.
     """
 
-    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
-
-    budget: int = Field(strict=True)
-    strategy: Any = "extractive"
-    tokenizer: Any = None
-    params: dict[str, Any] | None = None
-    min_tokens: int = Field(default=DEFAULT_MIN_TOKENS, strict=True)
     score_key: str | None = None
-
-    _context: ContextCompressor = PrivateAttr()
 
     def compress_documents(
         self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None

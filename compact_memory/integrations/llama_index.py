@@ -15,23 +15,15 @@ docs/integrations.md has a complete example.
 
 from __future__ import annotations
 
-from typing import Any
-
 from compact_memory.integrations.extras import missing_framework
 
 try:
-    from llama_index.core.bridge.pydantic import ConfigDict, Field, PrivateAttr
     from llama_index.core.postprocessor.types import BaseNodePostprocessor
     from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
 except ImportError as exc:
     raise missing_framework(__name__, "llama-index-core", "llama-index") from exc
 
-from compact_memory.context import (
-    DEFAULT_MIN_TOKENS,
-    METADATA_KEY,
-    ContextCompressor,
-    ContextError,
-)
+from compact_memory.context import METADATA_KEY, ContextError
 from compact_memory.integrations.options import ContextOptions
 
 __all__ = ["CompactMemoryPostprocessor"]
@@ -40,16 +32,10 @@ __all__ = ["CompactMemoryPostprocessor"]
 class CompactMemoryPostprocessor(ContextOptions, BaseNodePostprocessor):
     """Compress retrieved nodes into one shared token budget with a compact-memory strategy.
 
-    Options (all keyword arguments):
+    Options (all keyword arguments): ``strategy``, ``tokenizer`` and ``params``
+    as :class:`~compact_memory.integrations.options.ContextOptions` says, and
 
     - ``budget``: tokens for the text of all returned nodes together (required).
-    - ``strategy``: any registered strategy id, built-in or plugin, resolved
-      as on the command line (plugin paths, precedence and the
-      ``COMPACT_MEMORY_DISABLE_PLUGINS`` switch apply); a class or an
-      instance works too. Default ``"extractive"``.
-    - ``tokenizer``: ``"words"`` (default), ``"cl100k_base"``,
-      ``"o200k_base"``, a ``tokenizer.json`` path, or a tokenizer object.
-    - ``params``: the strategy's parameters, typed as ``--param`` is.
     - ``min_tokens``: the per-node floor; a node that would get fewer tokens
       (and does not fit whole in fewer) is dropped instead.
     - ``use_scores``: rank nodes by their retrieval score when every node has
@@ -67,16 +53,7 @@ class CompactMemoryPostprocessor(ContextOptions, BaseNodePostprocessor):
     postprocessor is created or the option assigned.
     """
 
-    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
-
-    budget: int = Field(strict=True)
-    strategy: Any = "extractive"
-    tokenizer: Any = None
-    params: dict[str, Any] | None = None
-    min_tokens: int = Field(default=DEFAULT_MIN_TOKENS, strict=True)
     use_scores: bool = True
-
-    _context: ContextCompressor = PrivateAttr()
 
     @classmethod
     def class_name(cls) -> str:

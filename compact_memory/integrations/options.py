@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from compact_memory.context import ContextCompressor
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from compact_memory.context import DEFAULT_MIN_TOKENS, ContextCompressor
 
 # The adapters' fields that ContextCompressor takes, under the same names.
 OPTIONS = ("budget", "strategy", "tokenizer", "params", "min_tokens")
 
 
-class ContextOptions:
-    """Mixed into a pydantic adapter with the :data:`OPTIONS` fields: keeps a resolved ContextCompressor.
+class ContextOptions(BaseModel):
+    """The :data:`OPTIONS` fields of both adapters (pydantic models), and the ContextCompressor they resolve to.
+
+    - ``budget``: tokens for all returned documents (nodes) together (required).
+    - ``strategy``: any registered strategy id, built-in or plugin, resolved
+      as on the command line (plugin paths, precedence and the
+      ``COMPACT_MEMORY_DISABLE_PLUGINS`` switch apply); a class or an
+      instance works too. Default ``"extractive"``.
+    - ``tokenizer``: ``"words"`` (default), ``"cl100k_base"``,
+      ``"o200k_base"``, a ``tokenizer.json`` path, or a tokenizer object.
+    - ``params``: the strategy's parameters, typed as ``--param`` is.
+    - ``min_tokens``: the per-document floor; a document that would get
+      fewer tokens (and does not fit whole in fewer) is dropped instead.
 
     The options are checked (a ``ValueError`` naming the option) and the
     strategy is resolved when the adapter is created, and again when one of
@@ -19,10 +32,18 @@ class ContextOptions:
     with options it did not check.
     """
 
-    _context: ContextCompressor
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
+
+    budget: int = Field(strict=True)
+    strategy: Any = "extractive"
+    tokenizer: Any = None
+    params: dict[str, Any] | None = None
+    min_tokens: int = Field(default=DEFAULT_MIN_TOKENS, strict=True)
+
+    _context: ContextCompressor = PrivateAttr()
 
     def model_post_init(self, context: Any, /) -> None:
-        super().model_post_init(context)  # type: ignore[misc]
+        super().model_post_init(context)
         self._context = ContextCompressor(**{name: getattr(self, name) for name in OPTIONS})
 
     def __setattr__(self, name: str, value: Any) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,15 +49,7 @@ class Outcome:
     kept: list[str] = field(default_factory=list)  # left in place by uninstall
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "action": self.action,
-            "strategy_id": self.strategy_id,
-            "version": self.version,
-            "previous_version": self.previous_version,
-            "path": str(self.path),
-            "files": self.files,
-            "kept": self.kept,
-        }
+        return {**asdict(self), "path": str(self.path)}
 
 
 def install(source: Path, root: Path, *, strategy_id: str, version: str, upgrade: bool = False,

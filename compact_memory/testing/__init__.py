@@ -34,7 +34,7 @@ import difflib
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from compact_memory.compression.strategies_abc import CompressionStrategy
 from compact_memory.testing import checks as c
@@ -58,6 +58,20 @@ __all__ = [
 ]
 
 Samples = Mapping[str, str | Sequence[str]]
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+
+class CheckOptions(TypedDict, total=False):
+    """The keyword options of :func:`strategy_checks`, taken alike by :func:`check_strategy` and
+    :func:`parametrize_strategy_checks`."""
+
+    params: Mapping[str, Any] | None
+    tokenizers: Sequence[str | Tokenizer] | None
+    budgets: Sequence[int]
+    samples: Samples | None
+    expected_failures: Mapping[str, str] | None
 
 
 @dataclass(frozen=True)
@@ -157,20 +171,12 @@ def strategy_checks(
     return [StrategyCheck(name, text, run, expected.get(name)) for name, text, run in found]
 
 
-def check_strategy(
-    strategy: type[CompressionStrategy] | str,
-    *,
-    params: Mapping[str, Any] | None = None,
-    tokenizers: Sequence[str | Tokenizer] | None = None,
-    budgets: Sequence[int] = DEFAULT_BUDGETS,
-    samples: Samples | None = None,
-    expected_failures: Mapping[str, str] | None = None,
-) -> CheckReport:
-    """Run every check; raise one :class:`StrategyCheckError` that lists each unexpected result."""
+def check_strategy(strategy: type[CompressionStrategy] | str, **options: Unpack[CheckOptions]) -> CheckReport:
+    """Run every check of :func:`strategy_checks` (same options); raise one :class:`StrategyCheckError`
+    that lists each unexpected result."""
     failures = []
     passed = []
-    checks = strategy_checks(strategy, params=params, tokenizers=tokenizers, budgets=budgets, samples=samples,
-                             expected_failures=expected_failures)
+    checks = strategy_checks(strategy, **options)
     for check in checks:
         try:
             check()
@@ -187,20 +193,13 @@ def check_strategy(
 
 
 def parametrize_strategy_checks(
-    strategy: type[CompressionStrategy] | str,
-    *,
-    params: Mapping[str, Any] | None = None,
-    tokenizers: Sequence[str | Tokenizer] | None = None,
-    budgets: Sequence[int] = DEFAULT_BUDGETS,
-    samples: Samples | None = None,
-    expected_failures: Mapping[str, str] | None = None,
-    argname: str = "strategy_check",
+    strategy: type[CompressionStrategy] | str, *, argname: str = "strategy_check", **options: Unpack[CheckOptions]
 ) -> Any:
-    """A ``pytest.mark.parametrize`` giving one test per check, named after it; expected failures are xfail."""
+    """A ``pytest.mark.parametrize`` giving one test per check of :func:`strategy_checks` (same options),
+    named after it; expected failures are xfail."""
     import pytest
 
-    checks = strategy_checks(strategy, params=params, tokenizers=tokenizers, budgets=budgets, samples=samples,
-                             expected_failures=expected_failures)
+    checks = strategy_checks(strategy, **options)
     cases = [
         pytest.param(
             StrategyCheck(ck.name, ck.description, ck.run), id=ck.name,
