@@ -15,7 +15,7 @@ from compact_memory.diagnostics.findings import Findings, Position, json_path
 TYPE_CHECKING = False  # yaml, typing and dataclasses load only when a file is parsed: listing starts fast
 if TYPE_CHECKING:
     from pathlib import Path
-    from typing import Any
+    from typing import Any, NoReturn
 
     from yaml.nodes import Node
 
@@ -24,6 +24,8 @@ MAX_ALIAS_VALUES = 100_000  # values that aliases may add to the document
 _CORE = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = frozenset(_CORE + t for t in ("null", "bool", "int", "float", "str", "seq", "map", "timestamp"))
 _MERGE = _CORE + "merge"
+_STR, _SEQ, _MAP = _CORE + "str", _CORE + "seq", _CORE + "map"
+_SCALAR_TAGS = tuple(_CORE + t for t in ("null", "bool", "int", "float", "str", "timestamp"))
 # What YAML allows in a document; compiling this class takes milliseconds, so only a parse does it.
 # What YAML 1.1 does not allow in a stream: the complement of its printable set (tab, LF, CR, x20-x7E,
 # x85, xA0-uD7FF, uE000-uFFFD, U+10000 and above), written as the few ranges it leaves out, which
@@ -147,7 +149,7 @@ def parse_yaml(text: str, findings: Findings) -> Document | None:
         if not _check_nodes(node, findings):
             return None
         doc = Document(data=None)
-        doc.data = _build(node, (), doc, findings, yaml.constructor.SafeConstructor())
+        doc.data = _build(node, doc, findings)
         return doc
     except RecursionError:
         findings.add("CM106", "the document is nested too deeply")
@@ -195,50 +197,80 @@ def _check_nodes(root: Node, findings: Findings) -> bool:
     return ok
 
 
-def _build(node: Node, path: tuple[Any, ...], doc: Document, findings: Findings, constructor: Any) -> Any:
+def _build(root: Node, doc: Document, findings: Findings) -> Any:
+    """Plain data from checked nodes, recording in ``doc`` where each key and value was written."""
     import yaml
     from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-    doc.value_marks.setdefault(path, _mark(node))
-    if isinstance(node, ScalarNode):
-        if not node.style and node.tag != _CORE + "str":  # plain (libyaml says "")
-            doc.plain_scalars[path] = node.value
+    constructor = yaml.constructor.SafeConstructor()
+    # A scalar with a core tag is built by its constructor directly (construct_object's bookkeeping
+    # is for collections and aliases); anything else (say `!!map` on a scalar) takes the general way.
+    direct = {tag: constructor.yaml_constructors[tag] for tag in _SCALAR_TAGS}
+    value_marks, key_marks = doc.value_marks, doc.key_marks
+
+    def scalar(node: Any) -> Any:
+        make = direct.get(node.tag)
+        if make is None:  # a collection's tag on a plain value
+            mismatch(node, "a plain value")
         try:
-            return constructor.construct_object(node)
-        except (yaml.YAMLError, ValueError, OverflowError) as exc:
-            findings.add("CM104", f"invalid {_short_tag(node.tag)} value {node.value!r}: {exc}", at=_mark(node))
+            return make(constructor, node)
+        # PyYAML's constructors fail on a tagged word in several ways: `!!bool maybe` is a KeyError,
+        # `!!timestamp soon` an AttributeError.
+        except (yaml.YAMLError, ValueError, OverflowError, KeyError, AttributeError, TypeError) as exc:
+            why = f": {exc}" if isinstance(exc, (yaml.YAMLError, ValueError)) else ""
+            findings.add("CM104", f"invalid {_short_tag(node.tag)} value {node.value!r}{why}", at=_mark(node),
+                         hint="remove the tag, or write a value of its type")
             raise _Abort from None
-    if isinstance(node, SequenceNode):
-        return [_build(child, (*path, i), doc, findings, constructor) for i, child in enumerate(node.value)]
-    assert isinstance(node, MappingNode)
-    result: dict[Any, Any] = {}
-    merges: list[Node] = []
-    for key_node, value_node in node.value:
-        if key_node.tag == _MERGE:
-            merges.extend(value_node.value if isinstance(value_node, SequenceNode) else [value_node])
-            continue
-        if not isinstance(key_node, ScalarNode):
-            findings.add("CM104", "a key must be a plain value, not a list or mapping", at=_mark(key_node))
-            continue
-        key = constructor.construct_object(key_node)
-        if key in result:
-            first = doc.key_marks.get((*path, key))
-            where = f" (first at line {first[0]})" if first else ""
-            findings.add("CM107", f"key {key!r} appears twice{where}", at=_mark(key_node),
-                         json_path=json_path((*path, key)))
-        doc.key_marks[(*path, key)] = _mark(key_node)
-        doc.value_marks.pop((*path, key), None)
-        result[key] = _build(value_node, (*path, key), doc, findings, constructor)
-    for merged in merges:
-        if not isinstance(merged, MappingNode):
-            findings.add("CM104", "a merge key (<<) must refer to a mapping", at=_mark(merged))
-            continue
-        for key_node, value_node in merged.value:
-            key = constructor.construct_object(key_node) if isinstance(key_node, ScalarNode) else None
-            if key is not None and key not in result:
-                doc.key_marks[(*path, key)] = _mark(key_node)
-                result[key] = _build(value_node, (*path, key), doc, findings, constructor)
-    return result
+
+    def mismatch(node: Any, what: str) -> NoReturn:
+        findings.add("CM104", f"tag {_short_tag(node.tag)} cannot be given to {what}", at=_mark(node),
+                     hint="remove the tag")
+        raise _Abort
+
+    def build(node: Any, path: tuple[Any, ...]) -> Any:
+        if path not in value_marks:
+            value_marks[path] = _mark(node)
+        if isinstance(node, ScalarNode):
+            if not node.style and node.tag != _STR:  # plain (libyaml says "")
+                doc.plain_scalars[path] = node.value
+            return scalar(node)
+        if isinstance(node, SequenceNode):
+            if node.tag != _SEQ:
+                mismatch(node, "a list")
+            return [build(child, (*path, i)) for i, child in enumerate(node.value)]
+        assert isinstance(node, MappingNode)
+        if node.tag != _MAP:
+            mismatch(node, "a mapping")
+        result: dict[Any, Any] = {}
+        merges: list[Node] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merges.extend(value_node.value if isinstance(value_node, SequenceNode) else [value_node])
+                continue
+            if not isinstance(key_node, ScalarNode):
+                findings.add("CM104", "a key must be a plain value, not a list or mapping", at=_mark(key_node))
+                continue
+            key = scalar(key_node)
+            if key in result:
+                first = key_marks.get((*path, key))
+                where = f" (first at line {first[0]})" if first else ""
+                findings.add("CM107", f"key {key!r} appears twice{where}", at=_mark(key_node),
+                             json_path=json_path((*path, key)))
+            key_marks[(*path, key)] = _mark(key_node)
+            value_marks.pop((*path, key), None)
+            result[key] = build(value_node, (*path, key))
+        for merged in merges:
+            if not isinstance(merged, MappingNode):
+                findings.add("CM104", "a merge key (<<) must refer to a mapping", at=_mark(merged))
+                continue
+            for key_node, value_node in merged.value:
+                key = scalar(key_node) if isinstance(key_node, ScalarNode) else None
+                if key is not None and key not in result:
+                    key_marks[(*path, key)] = _mark(key_node)
+                    result[key] = build(value_node, (*path, key))
+        return result
+
+    return build(root, ())
 
 
 def _mark(node: Node) -> Position:
