@@ -19,7 +19,10 @@ class Terminated(BaseException):
 
 
 def terminate_on_sigterm() -> None:
-    import signal
+    try:  # the C module under `signal`: importing `signal` itself builds its enums, 1.4 ms of every command
+        import _signal as signal  # type: ignore[import-not-found]
+    except ImportError:  # pragma: no cover - an interpreter without it
+        import signal
 
     def raise_terminated(signum: int, frame: object) -> None:
         raise Terminated

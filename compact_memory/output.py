@@ -15,9 +15,7 @@
 
 from __future__ import annotations
 
-import math
 import os
-import re
 import sys
 
 from compact_memory.errors import CompactMemoryError
@@ -26,7 +24,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-_INVISIBLE = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+_INVISIBLE = "[\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
 # Bumped only when a field of a document changes meaning or disappears; adding fields keeps it.
 FORMAT_VERSION = 1
 MAX_DEPTH = 200
@@ -48,16 +46,24 @@ def dumps(data: Any) -> str:
     ``\\udcXX`` escapes, which keep the document valid and read back as the same string.
     """
     import json  # not at module level: --version and plain text need no JSON
+    import re
 
     text = json.dumps(plain(data), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
     # Characters that reorder or hide text on a terminal (bidi overrides, zero-width, C1 controls) are
     # written as \uXXXX escapes: the document reads back the same, and a terminal shows it as it is.
-    text = _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    text = re.sub(_INVISIBLE, lambda m: f"\\u{ord(m.group()):04x}", text)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text
+
+
+def write_version() -> None:
+    """``compact-memory --version``."""
+    from compact_memory import __version__
+
+    write_text(f"compact-memory {__version__}\n")
 
 
 def write_text(text: str) -> None:
@@ -115,7 +121,7 @@ def plain(value: Any, _seen: frozenset[int] = frozenset(), _depth: int = 0) -> A
     if value is None or isinstance(value, (str, bool, int)):
         return value
     if isinstance(value, float):
-        return value if math.isfinite(value) else None
+        return value if value - value == 0.0 else None  # not NaN or infinite (inf - inf is NaN)
     if _depth > MAX_DEPTH:
         return "<nested too deeply>"
     if id(value) in _seen:

@@ -9,7 +9,7 @@ from conftest import run_cli
 from plugin_factory import local_plugin
 
 from compact_memory import __version__
-from compact_memory.cli import build_parser
+from compact_memory.cli_parser import build_parser
 
 
 def all_command_paths() -> list[list[str]]:

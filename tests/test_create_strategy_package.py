@@ -159,7 +159,8 @@ def test_the_template_is_found_through_data_path() -> None:
 
 def test_building_the_cli_does_not_import_cookiecutter() -> None:
     probe = (
-        "import sys\nfrom compact_memory.cli import build_parser\nbuild_parser()\nprint('cookiecutter' in sys.modules)"
+        "import sys\nfrom compact_memory.cli_parser import build_parser\nbuild_parser()\n"
+        "print('cookiecutter' in sys.modules)"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env={**os.environ}

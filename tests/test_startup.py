@@ -93,13 +93,13 @@ def test_using_a_plugin_imports_only_that_plugin(plugin_env: dict[str, str]) -> 
 
 
 def every_command() -> list[list[str]]:
-    from compact_memory.cli import COMMANDS, DEV_COMMANDS
+    from compact_memory.cli_parser import COMMANDS, DEV_COMMANDS
 
     return [[name] for name in COMMANDS] + [["dev", name] for name in DEV_COMMANDS]
 
 
 def every_command_module(command: list[str]) -> str:
-    from compact_memory.cli import COMMANDS, DEV_COMMANDS
+    from compact_memory.cli_parser import COMMANDS, DEV_COMMANDS
 
     return (DEV_COMMANDS if command[0] == "dev" else COMMANDS)[command[-1]][0]
 
