@@ -31,20 +31,25 @@ def file_kind(mode: int) -> str:
     return "not a regular file"
 
 
-def read_regular_file(path: str | os.PathLike[str], limit: int) -> bytes:
+def read_regular_file(path: str | os.PathLike[str], limit: int, *, private: bool = False) -> bytes:
     """The bytes of the regular file at ``path``; anything else is refused before it is read.
 
     The file is opened without blocking, so a named pipe cannot make us wait,
     and checked to be a regular file (a FIFO, a device such as /dev/zero, a
     socket or a directory raise ``OSError(EINVAL)``). More than ``limit``
     bytes raise ``OSError(EFBIG)``, also when the file grows while it is read.
+    ``private`` (our caches) also refuses, with ``OSError(EPERM)``, a file
+    another user owns or that group or others may write.
     """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags)
     try:
-        mode = os.fstat(fd).st_mode
+        st = os.fstat(fd)
+        mode = st.st_mode
         if not stat.S_ISREG(mode):
             raise OSError(errno.EINVAL, f"{file_kind(mode)}, not a regular file", os.fspath(path))
+        if private and hasattr(os, "getuid") and (st.st_uid != os.getuid() or mode & (stat.S_IWGRP | stat.S_IWOTH)):
+            raise OSError(errno.EPERM, "not a private file of this user", os.fspath(path))
         chunks = []
         size = 0
         while True:

@@ -358,3 +358,13 @@ def test_search_reads_an_index_url_and_notes_the_cached_copy_offline(server: Loo
     notes = [line for line in offline.stderr.splitlines() if line.startswith("note: ")]
     assert offline.returncode == 0 and notes == [
         f"note: {url} could not be fetched (connection refused); using the copy cached just now"]
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "getuid"), reason="POSIX owners and modes")
+def test_a_cached_copy_others_may_write_is_not_used(server: Loopback, cache: Path) -> None:
+    first = cached(server, cache)
+    assert first.path is not None
+    first.path.chmod(0o666)
+    server.close()
+    offline = fetch_index(server.url + PATH, cache_dir=cache)
+    assert offline.path is None and offline.note is not None  # as if there were no copy: nothing to trust

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pytest
@@ -175,3 +177,20 @@ def test_no_cache_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pkg = write_package(tmp_path / "pkg")
     assert run_codes(pkg) == []
     assert not (Path(user_cache_dir("compact_memory")) / "validate").exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+def test_a_cache_entry_others_may_write_is_ignored(tmp_path: Path) -> None:
+    from platformdirs import user_cache_dir
+
+    pkg = write_package(tmp_path / "pkg", module="class Other:\n    pass\n")
+    assert run_codes(pkg) == ["CM402"]
+    (entry,) = Path(user_cache_dir("compact_memory")).glob(f"validate/v{cache.FORMAT}/*.json")
+    forged = json.loads(entry.read_text(encoding="utf-8"))
+    forged["findings"] = []  # what someone else would write to hide the problem
+    entry.write_text(json.dumps(forged), encoding="utf-8")
+    entry.chmod(0o666)
+    assert run_codes(pkg) == ["CM402"]
+    entry.chmod(0o600)
+    entry.write_text(json.dumps(forged), encoding="utf-8")
+    assert run_codes(pkg) == []  # ours: used as it is (the control that shows the entry was read)

@@ -67,6 +67,8 @@ def fetch_index(url: str, *, refresh: bool = False, cache_dir: Path | None = Non
     key = hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
     body, meta_path = where / f"{key}.yaml", where / f"{key}.json"
     meta = _read_meta(meta_path, url) if body.is_file() else None
+    if meta is not None and not _matches(body, meta):
+        meta = None  # not the copy the sidecar describes, or not ours alone: no copy to trust
     now = time.time()
     if meta is not None and not refresh and 0 <= now - meta["fetched_at"] < max_age:
         return Fetched(url, body, None, meta["fetched_at"])
@@ -75,10 +77,9 @@ def fetch_index(url: str, *, refresh: bool = False, cache_dir: Path | None = Non
             raise _Failed("not an http:// or https:// URL")
         if "@" in _netloc(url):  # urllib would look the whole user:password@host up as a host name
             raise _Failed("a user name or password in an index URL is not supported")
-        sent = meta if meta is not None and _matches(body, meta) else None
-        status, data, headers = _get(url, sent, max_bytes=max_bytes, timeout=timeout)
-        if status == 304 and sent is not None:
-            _write_meta(meta_path, {**sent, **_validators(headers, sent), "fetched_at": now})
+        status, data, headers = _get(url, meta, max_bytes=max_bytes, timeout=timeout)
+        if status == 304 and meta is not None:
+            _write_meta(meta_path, {**meta, **_validators(headers, meta), "fetched_at": now})
             return Fetched(url, body, None, now)
         _store(data, body, url, where)
         _write_meta(meta_path, {"url": url, **_validators(headers, {}), "fetched_at": now,
@@ -250,7 +251,7 @@ def _matches(body: Path, meta: Mapping[str, Any]) -> bool:
     from compact_memory.io import read_regular_file
 
     try:
-        return hashlib.sha256(read_regular_file(body, 4 * MAX_BYTES)).hexdigest() == meta.get("sha256")
+        return hashlib.sha256(read_regular_file(body, 4 * MAX_BYTES, private=True)).hexdigest() == meta.get("sha256")
     except OSError:
         return False
 
@@ -292,7 +293,7 @@ def _read_meta(path: Path, url: str) -> dict[str, Any] | None:
     from compact_memory.io import read_regular_file
 
     try:
-        meta = json.loads(read_regular_file(path, _META_LIMIT))
+        meta = json.loads(read_regular_file(path, _META_LIMIT, private=True))
     except (OSError, ValueError):
         return None
     if not isinstance(meta, dict) or meta.get("url") != url or not isinstance(meta.get("fetched_at"), (int, float)):

@@ -12,6 +12,7 @@ import os
 import stat
 from pathlib import Path
 
+from compact_memory.manifest_cache import ManifestCache
 from compact_memory.names import ID_RULE, is_strategy_id
 from compact_memory.package import MANIFEST_NAME, VALIDATE_HINT, StrategyPackage, read_package
 from compact_memory.plugins.candidates import BUILTIN, ENTRY_POINT, LOCAL, REGISTERED, Candidate
@@ -33,8 +34,10 @@ def discover(settings: PluginSettings, registered: list[Registration]) -> Discov
     found = Discovery()
     found.candidates.extend(_builtins())
     found.candidates.extend(_registered(registered))
-    _local_dirs(settings, found)
-    _entry_points(found)
+    manifests = ManifestCache()
+    _local_dirs(settings, found, manifests)
+    _entry_points(found, manifests)
+    manifests.save()
     return found
 
 
@@ -66,7 +69,7 @@ def _registered(registered: list[Registration]) -> list[Candidate]:
     ]
 
 
-def _local_dirs(settings: PluginSettings, found: Discovery) -> None:
+def _local_dirs(settings: PluginSettings, found: Discovery, manifests: ManifestCache) -> None:
     roots = list(settings.plugin_paths)
     if settings.user_dir is not None:
         roots.append(settings.user_dir)
@@ -101,7 +104,7 @@ def _local_dirs(settings: PluginSettings, found: Discovery) -> None:
                 continue
             except OSError:
                 pass  # unreadable: reported below as this package's error
-            found.candidates.append(_local_candidate(package, order, risky_root))
+            found.candidates.append(_local_candidate(manifests.read(package, read_package), order, risky_root))
             order += 1
 
 
@@ -112,8 +115,8 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def _local_candidate(path: Path, order: int, risky_root: str | None) -> Candidate:
-    pkg = read_package(path)
+def _local_candidate(pkg: StrategyPackage, order: int, risky_root: str | None) -> Candidate:
+    path = pkg.root
     sid = pkg.strategy_id if pkg.doc is not None else _salvage_id(pkg.manifest)
     candidate = _from_package(pkg, sid if is_strategy_id(sid) else f"?{path.name}", LOCAL, str(path), order)
     candidate.path = path
@@ -174,7 +177,7 @@ def _module_risk(pkg: StrategyPackage) -> str | None:
     return None
 
 
-def _entry_points(found: Discovery) -> None:
+def _entry_points(found: Discovery, manifests: ManifestCache) -> None:
     from compact_memory.plugins.entry_points import entry_points, module_file
 
     rows = sorted(entry_points(ENTRY_POINT_GROUP), key=lambda ep: (ep.dist_name.lower(), ep.value))
@@ -188,7 +191,7 @@ def _entry_points(found: Discovery) -> None:
         elif not candidate.attr:
             candidate.error = f"entry point {ep.name} = {ep.value!r} names no class (use 'module:Class')"
         if "." in module:
-            _read_shipped_manifest(candidate, module_file(module, ep.location))
+            _read_shipped_manifest(candidate, module_file(module, ep.location), manifests)
         found.candidates.append(candidate)
 
 
@@ -207,7 +210,7 @@ def shipped_manifest_dir(module: str, file: str | None) -> Path | None:
     return None
 
 
-def _read_shipped_manifest(candidate: Candidate, file: str | None) -> None:
+def _read_shipped_manifest(candidate: Candidate, file: str | None, manifests: ManifestCache) -> None:
     """A distribution may ship its strategy_package.yaml in the package that holds the strategy module.
 
     Found from the module's file without importing anything, so it works for
@@ -217,7 +220,7 @@ def _read_shipped_manifest(candidate: Candidate, file: str | None) -> None:
     directory = shipped_manifest_dir(candidate.module, file)
     if directory is None:
         return
-    pkg = read_package(directory)
+    pkg = manifests.read(directory, read_package)
     if pkg.errors:
         candidate.warnings.append(f"{pkg.manifest}: ignored: {pkg.problem()}")
         return

@@ -4,7 +4,8 @@ Parsing a module is the costliest static step; the result depends only on
 the bytes of the modules read and on three manifest values, so it is cached
 like linters do. An entry is used only when every module it read still has
 the same bytes. ``--no-cache`` or COMPACT_MEMORY_NO_CACHE=1 turns it off; any
-error reading or writing it is ignored.
+error reading or writing it is ignored, and so is an entry another user owns
+or others may write.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from typing import Any
 
 from compact_memory import __version__
 from compact_memory.io import read_regular_file
+from compact_memory.manifest_cache import disabled
 
 MAX_MODULE_BYTES = 5_000_000
 FORMAT = 2  # bumped whenever the checks whose findings are cached change
-NO_CACHE_ENV = "COMPACT_MEMORY_NO_CACHE"
 _state: dict[str, Any] = {"enabled": True}
 
 
@@ -40,7 +41,7 @@ def enabled(on: bool) -> Iterator[None]:
 
 
 def directory() -> Path | None:
-    if not _state["enabled"] or os.environ.get(NO_CACHE_ENV, "") not in ("", "0"):
+    if not _state["enabled"] or disabled():
         return None
     from platformdirs import user_cache_dir
 
@@ -62,7 +63,7 @@ def load(root: Path, name: str) -> list[dict[str, Any]] | None:
     if folder is None:
         return None
     try:
-        entry = json.loads(read_regular_file(folder / f"{name}.json", 10_000_000))
+        entry = json.loads(read_regular_file(folder / f"{name}.json", 10_000_000, private=True))
         for relative, expected in entry["modules"].items():
             if _current(root / relative) != expected:
                 return None
