@@ -1,4 +1,4 @@
-"""Validate 200 strategy packages in static mode, against check-jsonschema on their 200 manifests.
+"""Validate 200 strategy packages (with pyproject.toml) in static mode, against check-jsonschema on their manifests.
 
 Target (issue 4): one `compact-memory dev validate-strategy-package` call over
 200 packages (YAML, schema, files, class by its syntax tree, experiments,
@@ -21,7 +21,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "examples" / "sample_strategy_package"
-COPIED = ("strategy_package.yaml", "strategy.py", "README.md", "requirements.txt", "__init__.py", "experiments")
+COPIED = ("strategy_package.yaml", "pyproject.toml", "strategy.py", "README.md", "requirements.txt", "__init__.py",
+          "experiments")
 
 
 def make_packages(root: Path, count: int) -> list[Path]:
@@ -36,7 +37,7 @@ def make_packages(root: Path, count: int) -> list[Path]:
                 shutil.copytree(source, target / name)
             elif source.exists():
                 shutil.copy2(source, target / name)
-        for name in ("strategy_package.yaml", "strategy.py", "__init__.py", "experiments/example.yaml"):
+        for name in (*COPIED[:3], "__init__.py", "experiments/example.yaml"):
             path = target / name
             text = path.read_text().replace("section_digest", f"section_digest_{i}")
             path.write_text(text.replace("SectionDigestStrategy", f"SectionDigestStrategy{i}"))

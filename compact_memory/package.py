@@ -22,6 +22,7 @@ the runtime refuses, the validator fails (tests/test_package_agreement.py).
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -209,8 +210,14 @@ def module_candidates(root: Path, module: str) -> list[Path]:
 
 def inside(path: Path, root: Path) -> bool:
     """Whether ``path`` stays inside ``root`` once every symlink is followed."""
-    real, real_root = os.path.realpath(path), os.path.realpath(root)
+    real, real_root = os.path.realpath(path), _real_root(str(root))
     return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+@functools.lru_cache(maxsize=256)
+def _real_root(root: str) -> str:
+    """A package root with its links followed: asked for every file checked, so once per root and run."""
+    return os.path.realpath(root)
 
 
 def find_package_root(path: Path) -> Path | None:

@@ -17,7 +17,7 @@ ones installed. Each disagreement is a finding at the line that says it:
 
 from __future__ import annotations
 
-import configparser
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -135,6 +135,8 @@ def _table(data: dict[str, Any], *keys: str) -> dict[str, Any]:
 
 
 def _from_setup_cfg(pkg: StrategyPackage, path: Path, text: str) -> Distribution | None:
+    import configparser  # setup.cfg is rare: not imported for every run
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(text, source=str(path))
@@ -191,13 +193,17 @@ def _expected_target(pkg: StrategyPackage, dist: Distribution) -> str | None:
     """``package.module:Class`` as the installed distribution imports the manifest's class, when it can be told."""
     if pkg.module is None or pkg.class_name is None:
         return None
-    root = dist.file.parent.resolve()
     here = pkg.root.resolve()
+    root = here if dist.file.parent == pkg.root else dist.file.parent.resolve()
+
+    def is_here(relative: str) -> bool:  # "." needs no look at the file system
+        return root == here if os.path.normpath(relative) == "." else (root / relative).resolve() == here
+
     for name, directory in dist.package_dir.items():
-        if name and (root / directory).resolve() == here:
+        if name and is_here(directory):
             return f"{name}.{pkg.module}:{pkg.class_name}"
     for entry in dist.packages:
-        if (root / entry).resolve() == here:
+        if is_here(entry):
             return f"{Path(entry).name}.{pkg.module}:{pkg.class_name}"
     if here != root and here.is_relative_to(root):
         parts = here.relative_to(root).parts
@@ -286,7 +292,7 @@ def _line_of(text: str, table: str, key: str | None) -> tuple[int, int] | None:
             if inside and key is None:
                 return (number, 1)
             continue
-        if inside and key is not None and re.match(rf"""^["']?{re.escape(key)}["']?\s*=""", bare):
+        if inside and key is not None and bare.split("=", 1)[0].rstrip() in (key, f'"{key}"', f"'{key}'"):
             return (number, len(line) - len(line.lstrip()) + 1)
     return None
 
