@@ -181,6 +181,26 @@ def atomic_write_bytes(path: Path, data: bytes, *, overwrite: bool = False) -> N
     _sync_directory(directory)
 
 
+def replace_file(path: Path, data: bytes) -> None:
+    """Put ``data`` at ``path`` with one rename (a reader sees the old file or the new one); for caches.
+
+    The directory is made if needed; no fsync (a cache lost in a crash is only
+    rebuilt). Raises ``OSError``; the temporary file never stays behind.
+    """
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
+
+
 def refuse_clobbering(outputs: Sequence[Path], inputs: Sequence[Path], force: bool) -> None:
     """Fail before any work if an output would replace an input, a directory or (without --force) a file."""
     seen: dict[Path, Path] = {}

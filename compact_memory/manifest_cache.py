@@ -30,6 +30,7 @@ writable by others) or too large is ignored and rewritten.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 
@@ -132,20 +133,12 @@ class ManifestCache:
 
 def _write(file: Path, directory: str, entries: dict[str, Any]) -> None:
     import json
-    import tempfile
+
+    from compact_memory.io import replace_file
 
     document = {"format": FORMAT, "version": __version__, "directory": directory, "entries": entries}
-    try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=file.parent, prefix=".", suffix=".tmp", delete=False,
-                                         encoding="utf-8") as out:
-            out.write(json.dumps(document, separators=(",", ":")))  # dumps is C code, dump is not
-        os.replace(out.name, file)
-    except OSError:
-        try:
-            os.unlink(out.name)
-        except (OSError, NameError):
-            pass
+    with contextlib.suppress(OSError):  # a cache that cannot be written is only not there next time
+        replace_file(file, json.dumps(document, separators=(",", ":")).encode("utf-8"))
 
 
 def _load(file: Path, directory: str) -> dict[str, Any]:

@@ -302,13 +302,6 @@ def _read_meta(path: Path, url: str) -> dict[str, Any] | None:
 
 
 def _write_meta(path: Path, meta: Mapping[str, Any]) -> None:
-    import tempfile
+    from compact_memory.io import replace_file
 
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(meta, handle)
-        os.replace(name, path)
-    except BaseException:
-        os.unlink(name)
-        raise
+    replace_file(path, json.dumps(meta).encode("utf-8"))

@@ -13,15 +13,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from compact_memory import __version__
-from compact_memory.io import read_regular_file
+from compact_memory.io import read_regular_file, replace_file
 from compact_memory.manifest_cache import disabled
 
 MAX_MODULE_BYTES = 5_000_000
@@ -83,10 +81,5 @@ def store(name: str, modules: dict[str, str], findings: list[dict[str, Any]]) ->
     folder = directory()
     if folder is None:
         return
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".tmp", delete=False, encoding="utf-8") as out:
-            json.dump({"modules": modules, "findings": findings}, out)
-        os.replace(out.name, folder / f"{name}.json")
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):
+        replace_file(folder / f"{name}.json", json.dumps({"modules": modules, "findings": findings}).encode())
