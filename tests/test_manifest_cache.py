@@ -81,6 +81,12 @@ def test_a_warm_listing_parses_no_yaml(tmp_path: Path, user_plugin_dir: Path) ->
                                  env={**os.environ, **env}) for _ in range(2))
     assert cold.stderr.endswith("yaml loaded") and warm.stderr.endswith("no yaml")
     assert json.loads(warm.stdout) == expected
+    # A plugin found through its cached manifest runs like one read afresh.
+    words = ["compress", "--text", "alpha beta gamma delta", "--budget", "3", "-s", "plugin_1", "--json"]
+    used, fresh = run_cli(*words, env=env), run_cli(*words, env={**env, "COMPACT_MEMORY_NO_CACHE": "1"})
+    assert used.returncode == 0 and fresh.returncode == 0, used.stderr + fresh.stderr
+    ran, again = json.loads(used.stdout), json.loads(fresh.stdout)
+    assert ran["stats"]["strategy"] == "plugin_1" and ran["text"] == again["text"] == "alpha beta"
 
 
 def test_edits_are_seen_even_when_size_and_mtime_stay(tmp_path: Path, user_plugin_dir: Path) -> None:
