@@ -181,3 +181,25 @@ def test_no_cache_writes_nothing_and_recent_files_are_not_kept(tmp_path: Path, u
     assert not cache_file(home, plugins).exists()
     listing(plugins)  # the manifest is seconds old: read, not kept
     assert not cache_file(home, plugins).exists()
+
+
+def test_runs_at_once_agree_and_leave_one_whole_cache(tmp_path: Path, user_plugin_dir: Path) -> None:
+    home = Path(os.environ["HOME"])
+    plugins = tmp_path / "plugins"
+    for i in range(20):
+        local_plugin(plugins, f"p{i:02d}", f"plugin_{i:02d}")
+    if os.name == "posix" and sys.platform != "darwin":  # a name that is not UTF-8 (macOS refuses those)
+        local_plugin(Path(os.fsdecode(bytes(plugins))), os.fsdecode(b"caf\xe9"), "plugin_latin1")
+    settle()
+    expected = uncached(plugins)
+    env = {**os.environ, "COMPACT_MEMORY_PLUGINS_PATH": str(plugins)}
+    runs = [subprocess.Popen([sys.executable, "-m", "compact_memory", "dev", "list-strategies", "--json"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(8)]
+    for run in runs:
+        out, err = run.communicate(timeout=120)
+        assert run.returncode == 0 and "Traceback" not in err, err
+        assert json.loads(out) == expected
+    cache = cache_file(home, plugins)
+    assert len(json.loads(cache.read_text(encoding="utf-8"))["entries"]) == len(list(plugins.iterdir()))
+    assert [p.name for p in cache.parent.iterdir()] == [cache.name]  # no temporary file left behind
+    assert listing(plugins) == expected  # warm, non-UTF-8 name included
