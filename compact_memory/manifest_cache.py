@@ -37,14 +37,13 @@ import time
 from compact_memory import __version__
 from compact_memory.diagnostics.findings import Finding
 from compact_memory.diagnostics.yaml_marks import Document
+from compact_memory.package import MANIFEST_NAME, StrategyPackage
 
 TYPE_CHECKING = False  # no typing at runtime: listing starts fast
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
     from typing import Any
-
-    from compact_memory.package import StrategyPackage
 
 NO_CACHE_ENV = "COMPACT_MEMORY_NO_CACHE"
 FORMAT = 1
@@ -57,11 +56,9 @@ def disabled() -> bool:
 
 
 def cache_dir() -> Path:
-    from pathlib import Path
+    from compact_memory.dirs import user_cache
 
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("compact_memory")) / "manifests"
+    return user_cache("manifests")
 
 
 def group_file(folder: Path, directory: str) -> Path:
@@ -105,7 +102,7 @@ class ManifestCache:
         if group is None:
             group = self.groups[directory] = _Group(group_file(self.folder, directory), directory)
         try:
-            st = os.stat(os.path.join(key, "strategy_package.yaml"))
+            st = os.stat(os.path.join(key, MANIFEST_NAME))
         except OSError:
             return read(root)  # missing or unreadable: reading says why, and nothing is kept
         identity = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
@@ -174,8 +171,6 @@ def _entry(root: Path, pkg: StrategyPackage, identity: list[int]) -> dict[str, A
 
 
 def _restore(root: Path, entry: dict[str, Any]) -> StrategyPackage | None:
-    from compact_memory.package import StrategyPackage
-
     try:
         pkg = StrategyPackage(root)
         pkg.findings = [Finding(f["code"], f["message"], f["file"], f["line"], f["column"], f["json_path"], f["hint"],

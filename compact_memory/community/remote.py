@@ -53,9 +53,9 @@ def index_urls(environ: Mapping[str, str] | None = None) -> list[str]:
 
 
 def default_cache_dir() -> Path:
-    import platformdirs
+    from compact_memory.dirs import user_cache
 
-    return Path(platformdirs.user_cache_dir("compact_memory")) / "indexes"
+    return user_cache("indexes")
 
 
 def fetch_index(url: str, *, refresh: bool = False, cache_dir: Path | None = None, max_bytes: int = MAX_BYTES,

@@ -51,6 +51,6 @@ class PluginSettings:
 
 
 def user_plugin_dir() -> Path:
-    import platformdirs
+    from compact_memory.dirs import user_data
 
-    return Path(platformdirs.user_data_dir("compact_memory")) / "plugins"
+    return user_data("plugins")

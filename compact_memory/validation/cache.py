@@ -41,9 +41,9 @@ def enabled(on: bool) -> Iterator[None]:
 def directory() -> Path | None:
     if not _state["enabled"] or disabled():
         return None
-    from platformdirs import user_cache_dir
+    from compact_memory.dirs import user_cache
 
-    return Path(user_cache_dir("compact_memory")) / "validate" / f"v{FORMAT}"
+    return user_cache("validate", f"v{FORMAT}")
 
 
 def digest(data: bytes) -> str:
