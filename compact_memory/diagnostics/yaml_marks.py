@@ -26,7 +26,6 @@ _ALLOWED_TAGS = frozenset(_CORE + t for t in ("null", "bool", "int", "float", "s
 _MERGE = _CORE + "merge"
 _STR, _SEQ, _MAP = _CORE + "str", _CORE + "seq", _CORE + "map"
 _SCALAR_TAGS = tuple(_CORE + t for t in ("null", "bool", "int", "float", "str", "timestamp"))
-# What YAML allows in a document; compiling this class takes milliseconds, so only a parse does it.
 # What YAML 1.1 does not allow in a stream: the complement of its printable set (tab, LF, CR, x20-x7E,
 # x85, xA0-uD7FF, uE000-uFFFD, U+10000 and above), written as the few ranges it leaves out, which
 # compiles in microseconds where the complement's large ranges take milliseconds.
@@ -204,7 +203,7 @@ def _build(root: Node, doc: Document, findings: Findings) -> Any:
 
     constructor = yaml.constructor.SafeConstructor()
     # A scalar with a core tag is built by its constructor directly (construct_object's bookkeeping
-    # is for collections and aliases); anything else (say `!!map` on a scalar) takes the general way.
+    # is for collections and aliases); a collection's tag on a scalar (`!!map word`) is an error.
     direct = {tag: constructor.yaml_constructors[tag] for tag in _SCALAR_TAGS}
     value_marks, key_marks = doc.value_marks, doc.key_marks
 
